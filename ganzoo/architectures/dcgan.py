@@ -1,0 +1,121 @@
+"""DCGAN networks (Radford, Metz & Chintala 2016, "Unsupervised Representation
+Learning with Deep Convolutional Generative Adversarial Networks").
+
+The paper's rules: strided (transposed) convolutions instead of pooling, batch
+norm in G and D (not on G's output nor D's input layer), ReLU in G with tanh
+on the output, LeakyReLU(0.2) in D, no fully connected hidden layers.
+
+Supported image shapes: 28×28×{1,3} (start at 7×7, two upsamplings),
+32×32×3 (4×4, three) and 64×64×3 (4×4, four). Any square size of the form
+7·2^k or 4·2^k works the same way.
+"""
+
+import keras
+
+from ganzoo.architectures import normalization as norm
+
+# The layer whose output is D's feature vector f(x), for feature matching and
+# minibatch discrimination.
+FEATURES_LAYER = "features"
+
+
+def _plan(image_shape):
+    """Returns (start_size, num_upsamplings) for a square image shape."""
+    if len(image_shape) != 3:
+        raise ValueError(f"image_shape must be (height, width, channels); got {image_shape!r}")
+    height, width, channels = image_shape
+    if height != width or channels not in (1, 3):
+        raise ValueError(
+            f"DCGAN nets need square images with 1 or 3 channels, e.g. (28, 28, 1), "
+            f"(32, 32, 3), (64, 64, 3); got {tuple(image_shape)}"
+        )
+    for start in (7, 4):
+        size, steps = height, 0
+        while size > start and size % 2 == 0:
+            size, steps = size // 2, steps + 1
+        if size == start and steps >= 1:
+            return start, steps
+    raise ValueError(
+        f"DCGAN nets need a side of 7·2^k or 4·2^k (28, 32, 64, ...); got {height}"
+    )
+
+
+def dcgan_generator(
+    image_shape=(28, 28, 1),
+    latent_dim=128,
+    base_filters=64,
+    batch_norm=True,
+    normalization="batch",
+    name="generator",
+):
+    """The DCGAN generator: z → dense → (transposed conv, norm, ReLU)* → tanh.
+
+    Args:
+        image_shape: (height, width, channels) of the images to make.
+        latent_dim: size of z.
+        base_filters: filters of the last hidden layer; each earlier layer
+            doubles them.
+        batch_norm: the switch to compare with and without batch norm.
+        normalization: "batch", "sync_batch" (global-batch statistics under
+            tf.distribute), "layer" or None.
+
+    Returns:
+        A `keras.Model` from (batch, latent_dim) to images in [-1, 1].
+    """
+    start, steps = _plan(image_shape)
+    normalization = norm.resolve(normalization, batch_norm)
+    filters = base_filters * 2 ** (steps - 1)
+    z = keras.Input((latent_dim,), name="z")
+    x = keras.layers.Dense(start * start * filters, use_bias=normalization is None, name="project")(z)
+    x = keras.layers.Reshape((start, start, filters))(x)
+    for i in range(steps):
+        if (layer := norm.layer(normalization, f"norm_{i}")) is not None:
+            x = layer(x)
+        x = keras.layers.ReLU(name=f"relu_{i}")(x)
+        last = i == steps - 1
+        x = keras.layers.Conv2DTranspose(
+            image_shape[-1] if last else filters // 2,
+            kernel_size=4,
+            strides=2,
+            padding="same",
+            use_bias=last or normalization is None,
+            name=f"upsample_{i}",
+        )(x)
+        filters //= 2
+    images = keras.layers.Activation("tanh", dtype="float32", name="images")(x)
+    return keras.Model(z, images, name=name)
+
+
+def dcgan_discriminator(
+    image_shape=(28, 28, 1),
+    base_filters=64,
+    batch_norm=True,
+    normalization="batch",
+    name="discriminator",
+):
+    """The DCGAN discriminator: (strided conv, norm, LeakyReLU)* → one logit.
+
+    The first convolution has no normalization (the paper's rule). For the
+    Wasserstein critic with gradient penalty pass ``normalization="layer"`` or
+    ``None``: batch norm makes the penalty depend on the rest of the batch.
+
+    Returns:
+        A `keras.Model` from images to logits of shape (batch, 1). Its layer
+        named "features" outputs the flattened last hidden activations.
+    """
+    start, steps = _plan(image_shape)
+    normalization = norm.resolve(normalization, batch_norm)
+    images = keras.Input(tuple(image_shape), name="images")
+    x, filters = images, base_filters
+    for i in range(steps):
+        x = keras.layers.Conv2D(
+            filters, 4, strides=2, padding="same", use_bias=i == 0 or normalization is None,
+            name=f"downsample_{i}",
+        )(x)
+        if i > 0 and (layer := norm.layer(normalization, f"norm_{i}")) is not None:
+            x = layer(x)
+        x = keras.layers.LeakyReLU(0.2, name=f"leaky_relu_{i}")(x)
+        filters *= 2
+    features = keras.layers.Flatten(name=FEATURES_LAYER)(x)
+    logits = keras.layers.Dense(1, dtype="float32", name="logits")(features)
+    return keras.Model(images, logits, name=name)

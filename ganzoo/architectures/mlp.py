@@ -1,0 +1,49 @@
+"""Fully connected networks for 2-D toy data (the PacGAN mixtures ring8 and
+grid25; Lin et al. 2018, "PacGAN: The power of two samples in GANs")."""
+
+import keras
+
+from ganzoo.architectures import normalization as norm
+from ganzoo.architectures.dcgan import FEATURES_LAYER
+
+
+def _hidden(x, hidden_units, activation, normalization, prefix):
+    for i, units in enumerate(hidden_units):
+        x = keras.layers.Dense(units, name=f"{prefix}_dense_{i}")(x)
+        if (layer := norm.layer(normalization, f"{prefix}_norm_{i}")) is not None:
+            x = layer(x)
+        x = keras.layers.Activation(activation, name=f"{prefix}_{activation}_{i}")(x)
+    return x
+
+
+def mlp_generator(
+    latent_dim=2,
+    output_dim=2,
+    hidden_units=(128, 128, 128),
+    batch_norm=False,
+    normalization="batch",
+    name="generator",
+):
+    """z → (dense, [norm], ReLU)* → linear point in R^output_dim."""
+    normalization = norm.resolve(normalization, batch_norm)
+    z = keras.Input((latent_dim,), name="z")
+    x = _hidden(z, hidden_units, "relu", normalization, "g")
+    points = keras.layers.Dense(output_dim, dtype="float32", name="points")(x)
+    return keras.Model(z, points, name=name)
+
+
+def mlp_discriminator(
+    input_dim=2,
+    hidden_units=(128, 128, 128),
+    batch_norm=False,
+    normalization="batch",
+    name="discriminator",
+):
+    """x → (dense, [norm], LeakyReLU)* → one logit. The last hidden layer is
+    named "features"."""
+    normalization = norm.resolve(normalization, batch_norm)
+    points = keras.Input((input_dim,), name="points")
+    x = _hidden(points, hidden_units, "leaky_relu", normalization, "d")
+    features = keras.layers.Identity(name=FEATURES_LAYER)(x)
+    logits = keras.layers.Dense(1, dtype="float32", name="logits")(features)
+    return keras.Model(points, logits, name=name)

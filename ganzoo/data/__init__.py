@@ -1,0 +1,4 @@
+"""Training data: tfds image datasets, offline Fashion-MNIST, 2-D mixtures."""
+
+from ganzoo.data.datasets import available, load, load_raw, to_model_range, to_uint8
+from ganzoo.data.mixtures import MIXTURES, GaussianMixture

@@ -1,0 +1,164 @@
+"""`ganzoo.data.load`: training data as a `tf.data.Dataset` ready for `fit`."""
+
+import os
+import socket
+
+import numpy as np
+import tensorflow as tf
+
+from ganzoo.data import idx
+from ganzoo.data.mixtures import MIXTURES
+
+# Datasets cached in memory only below this many bytes of float32 images.
+_CACHE_LIMIT_BYTES = 2 * 1024**3
+_TFDS_HOST = ("storage.googleapis.com", 443)
+
+
+def to_model_range(images):
+    """uint8 images in [0, 255] → float32 in [-1, 1] (x / 127.5 - 1)."""
+    images = tf.convert_to_tensor(images)
+    if images.dtype != tf.uint8:
+        raise ValueError(f"to_model_range expects uint8 images in [0, 255]; got {images.dtype.name}")
+    return tf.cast(images, tf.float32) / 127.5 - 1.0
+
+
+def to_uint8(images):
+    """float images in [-1, 1] → uint8 in [0, 255], clipped and rounded."""
+    images = tf.convert_to_tensor(images, tf.float32)
+    return tf.cast(tf.round(tf.clip_by_value((images + 1.0) * 127.5, 0.0, 255.0)), tf.uint8)
+
+
+def available():
+    """Names that `load` accepts besides any tfds image dataset."""
+    return sorted(MIXTURES) + ["fashion_mnist"]
+
+
+def load(
+    name,
+    split="train",
+    batch_size=128,
+    shuffle=True,
+    seed=None,
+    with_labels=False,
+    image_size=None,
+    data_dir=None,
+    num_samples=100_000,
+    repeat=False,
+):
+    """Loads a dataset as float32 images in [-1, 1], shuffled and batched.
+
+    Args:
+        name: "ring8" or "grid25" (2-D mixtures, see `ganzoo.data.mixtures`),
+            or any tfds image dataset ("mnist", "fashion_mnist", "cifar10",
+            "celeb_a", ...). "fashion_mnist" is served offline from IDX files
+            when tfds has not prepared it (see `ganzoo.data.idx`).
+        split: "train" or "test" (any tfds split string for tfds datasets).
+        batch_size: examples per batch; the last partial batch is dropped, so
+            every batch has a static shape (needed by tf.distribute and TPUs).
+        shuffle: reshuffle every epoch with ``seed``.
+        with_labels: yield ``(images, labels)`` instead of images.
+        image_size: resize images to (image_size, image_size) (bilinear).
+        data_dir: tfds data directory, or a directory of Fashion-MNIST IDX files.
+        num_samples: points per epoch for the 2-D mixtures.
+        repeat: repeat forever (use `fit(steps_per_epoch=...)`).
+
+    Returns:
+        A `tf.data.Dataset` of float32 batches (and int64 labels).
+    """
+    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}")
+    if name in MIXTURES:
+        if with_labels:
+            raise ValueError(f"{name!r} has no labels; use with_labels=False")
+        ds = tf.data.Dataset.from_tensor_slices(MIXTURES[name].sample(num_samples, seed=seed))
+        count = num_samples
+    else:
+        ds, count = load_raw(name, split, data_dir)
+        ds = ds.map(_converter(with_labels, image_size), num_parallel_calls=tf.data.AUTOTUNE)
+        element_bytes = 4 * int(np.prod(ds.element_spec[0].shape if with_labels else ds.element_spec.shape))
+        if count * element_bytes < _CACHE_LIMIT_BYTES:
+            ds = ds.cache()
+    if count < batch_size:
+        raise ValueError(
+            f"Dataset {name!r} split {split!r} has {count} examples, fewer than "
+            f"batch_size={batch_size}; every batch would be dropped"
+        )
+    if shuffle:
+        ds = ds.shuffle(min(count, 60_000), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch_size, drop_remainder=True)
+    if repeat:
+        ds = ds.repeat()
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def _converter(with_labels, image_size):
+    def convert(example):
+        images = example["image"]
+        if images.dtype == tf.uint8:
+            images = to_model_range(images)
+        if image_size is not None:
+            images = tf.image.resize(images, (image_size, image_size))
+        if with_labels:
+            return images, example["label"]
+        return images
+
+    return convert
+
+
+def load_raw(name, split="train", data_dir=None):
+    """The tfds-structured dataset ``{"image": uint8, "label": int64}`` and its
+    number of examples. Fashion-MNIST comes from IDX files when tfds does not
+    have it prepared."""
+    if name == "fashion_mnist":
+        # The IDX files hold the same examples as tfds; prefer them, offline.
+        directory = idx.find_dir(data_dir if data_dir and _has_idx(data_dir) else None)
+        if directory is not None:
+            images, labels = idx.load_arrays(split, directory)
+            ds = tf.data.Dataset.from_tensor_slices({"image": images, "label": labels})
+            return ds, len(labels)
+    return _load_tfds(name, split, data_dir)
+
+
+def _has_idx(directory):
+    return any(f.endswith(("idx3-ubyte", "idx3-ubyte.gz")) for f in os.listdir(directory))
+
+
+def _load_tfds(name, split, data_dir):
+    import tensorflow_datasets as tfds
+
+    if name not in tfds.list_builders():
+        raise ValueError(
+            f"Unknown dataset {name!r}; available: {available()} or any tfds image "
+            f"dataset (e.g. 'mnist', 'cifar10', 'celeb_a')"
+        )
+    builder = tfds.builder(name, data_dir=data_dir)
+    if not builder.is_prepared():
+        if not _online():
+            raise RuntimeError(_offline_message(name, builder.data_dir))
+        builder.download_and_prepare()
+    if "image" not in builder.info.features:
+        raise ValueError(f"tfds dataset {name!r} has no 'image' feature; it is not an image dataset")
+    ds = builder.as_dataset(split=split, shuffle_files=False)
+    return ds, int(builder.info.splits[split].num_examples)
+
+
+def _online(timeout=3.0):
+    try:
+        socket.create_connection(_TFDS_HOST, timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+def _offline_message(name, data_dir):
+    message = (
+        f"Dataset {name!r} is not prepared in {data_dir} and the network is unreachable, "
+        f"so tfds cannot download it. Prepare it on a machine with network "
+        f"(`tfds build {name}`) and copy the directory, or pass data_dir=..."
+    )
+    if name == "fashion_mnist":
+        message += (
+            f". For Fashion-MNIST offline: `apt-get install dataset-fashion-mnist` (IDX files in "
+            f"{idx.DEBIAN_DIR}), or set ${idx.ENV_VAR} / data_dir to a directory of the four IDX files"
+        )
+    return message

@@ -1,0 +1,19 @@
+"""GAN variants, each a short subclass of `ganzoo.models.gan.GAN`.
+
+``MODELS`` maps the names used by ``python -m ganzoo.train --model=...`` to a
+class; ``get(name)`` resolves one with a clear error.
+"""
+
+from ganzoo.models.gan import GAN
+from ganzoo.models.vanilla_gan import VanillaGAN
+
+MODELS = {
+    "vanilla": VanillaGAN,
+}
+
+
+def get(name):
+    """Returns the GAN class registered as ``name``."""
+    if name not in MODELS:
+        raise ValueError(f"Unknown model {name!r}; available: {sorted(MODELS)}")
+    return MODELS[name]

@@ -1,0 +1,382 @@
+"""The base class of every GAN in ganzoo: the alternating training process.
+
+Goodfellow et al. 2014, Algorithm 1: for each training step, update the
+discriminator ``d_steps`` times, then the generator once, each by one gradient
+step on its own objective while the other network is held fixed.
+
+A variant is a subclass that overrides small hooks, never ``train_step``:
+
+* ``discriminator_loss(real_logits, fake_logits)`` and
+  ``generator_loss(fake_logits)``: the objective;
+* ``discriminate(real, fake, training)``: how D sees a batch (default: one
+  merged batch of real and generated images);
+* ``discriminator_regularizers(real, fake)``: extra D terms (gradient penalty);
+* ``generator_objective(real, fake)``: the whole G loss when it needs more
+  than D's logits on fakes (feature matching);
+* ``after_discriminator_step()``: e.g. weight clipping;
+* ``default_optimizers()``: the paper's optimisers.
+
+Distribution: losses are means over the replica's batch divided by the number
+of replicas, so that summing gradients over replicas (what Keras optimizers
+do) gives the gradient of the mean over the **global** batch. Each replica
+draws its own z by folding its replica id into the step's seed.
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+# Meters reported by every GAN when ``track_meters=True``.
+METER_NAMES = ("d_grad_norm", "g_grad_norm", "d_real", "d_fake")
+
+
+def _num_replicas():
+    if tf.distribute.in_cross_replica_context():
+        return 1
+    return tf.distribute.get_strategy().num_replicas_in_sync
+
+
+def _replica_id():
+    context = tf.distribute.get_replica_context()
+    if context is None:
+        return tf.constant(0, tf.int32)
+    return tf.cast(context.replica_id_in_sync_group, tf.int32)
+
+
+def _gradient_norm(optimizer, gradients):
+    norm = tf.linalg.global_norm([g for g in gradients if g is not None])
+    # A LossScaleOptimizer sees scaled gradients; report the true norm.
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        norm = norm / tf.cast(optimizer.dynamic_scale, norm.dtype)
+    return norm * tf.cast(_num_replicas(), norm.dtype)
+
+
+@keras.saving.register_keras_serializable(package="ganzoo")
+class GAN(keras.Model):
+    """A generator G and a discriminator D trained by alternating updates.
+
+    Args:
+        generator: a built `keras.Model` mapping z of shape (batch, latent_dim)
+            to images in [-1, 1] (channels last).
+        discriminator: a built `keras.Model` mapping images to one logit per
+            image, shape (batch, 1). Real is 1.
+        latent_dim: size of z ~ N(0, I).
+        d_steps: discriminator updates per generator update. ``None`` takes the
+            variant's default (1 here, 5 for the Wasserstein family). Each D
+            update draws fresh z and reuses the step's real batch.
+        seed: integer seed of the `keras.random.SeedGenerator` that draws z
+            during training. ``None`` draws a random one.
+        track_meters: report gradient norms of G and D and the mean
+            discriminator outputs on real and fake (``d_grad_norm``,
+            ``g_grad_norm``, ``d_real``, ``d_fake``). Switch off for speed.
+
+    Example:
+
+    ```python
+    gan = ganzoo.VanillaGAN(generator=g, discriminator=d, latent_dim=128)
+    gan.compile()                      # the variant's default optimizers
+    gan.fit(ganzoo.data.load("fashion_mnist", batch_size=128), epochs=1)
+    images = gan.generate(16, seed=0)  # float32 in [-1, 1]
+    ```
+    """
+
+    # Whether D's outputs are logits of P(real); then d_real/d_fake report σ.
+    outputs_are_logits = True
+    default_d_steps = 1
+    # Names of extra scalars that hooks return, each tracked by a Mean.
+    extra_metric_names = ()
+
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        latent_dim,
+        d_steps=None,
+        seed=None,
+        track_meters=True,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        _check_networks(generator, discriminator, latent_dim)
+        d_steps = self.default_d_steps if d_steps is None else d_steps
+        if not isinstance(d_steps, (int, np.integer)) or d_steps < 1:
+            raise ValueError(f"d_steps must be a positive integer; got {d_steps!r}")
+        if seed is not None and not isinstance(seed, (int, np.integer)):
+            raise ValueError(f"seed must be an integer or None; got {seed!r}")
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = int(latent_dim)
+        self.d_steps = int(d_steps)
+        self.seed = seed
+        self.track_meters = bool(track_meters)
+        self.image_shape = tuple(generator.output_shape[1:])
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        names = ("d_loss", "g_loss") + tuple(self.extra_metric_names)
+        if self.track_meters:
+            names += METER_NAMES
+        self._trackers = [keras.metrics.Mean(name=n) for n in names]
+        self.d_optimizer = None
+        self.g_optimizer = None
+
+    # ------------------------------------------------------------------ hooks
+    def discriminator_loss(self, real_logits, fake_logits):
+        """The loss D minimises, a float32 scalar (mean over the batch)."""
+        raise NotImplementedError
+
+    def generator_loss(self, fake_logits):
+        """The loss G minimises from D's logits on fakes, a float32 scalar."""
+        raise NotImplementedError
+
+    def discriminate(self, real_images, fake_images, training):
+        """Returns ``(real_logits, fake_logits)``.
+
+        One merged batch, real images first then generated ones, so that
+        batch-norm statistics are shared by both halves.
+        """
+        batch = tf.concat([real_images, tf.cast(fake_images, real_images.dtype)], axis=0)
+        logits = self.discriminator(batch, training=training)
+        real_logits, fake_logits = tf.split(logits, 2, axis=0)
+        return real_logits, fake_logits
+
+    def discriminator_regularizers(self, real_images, fake_images):
+        """Extra terms added to D's loss, as ``{name: scalar}``."""
+        return {}
+
+    def generator_objective(self, real_images, fake_images):
+        """G's loss and the fake logits it saw: ``(loss, fake_logits)``.
+
+        D is held fixed here: only G's variables receive this gradient.
+        """
+        fake_logits = self.discriminator(fake_images, training=True)
+        return self.generator_loss(fake_logits), fake_logits
+
+    def after_discriminator_step(self):
+        """Runs after every D update (e.g. weight clipping)."""
+
+    @classmethod
+    def default_optimizers(cls):
+        """``(d_optimizer, g_optimizer)`` used by ``compile()`` without them.
+
+        Adam(2e-4, β1 = 0.5), the DCGAN paper's choice (Radford et al. 2016).
+        """
+        return (
+            keras.optimizers.Adam(2e-4, beta_1=0.5),
+            keras.optimizers.Adam(2e-4, beta_1=0.5),
+        )
+
+    # -------------------------------------------------------------- sampling
+    def sample_latent(self, batch_size):
+        """Draws z ~ N(0, I) of shape (batch_size, latent_dim) in a step.
+
+        Reproducible from ``seed``; each replica folds in its own id.
+        """
+        step_seed = tf.cast(self.seed_generator.next(), tf.int64)
+        replica_seed = tf.random.experimental.stateless_fold_in(step_seed, _replica_id())
+        return tf.random.stateless_normal((batch_size, self.latent_dim), seed=replica_seed)
+
+    def call(self, inputs, training=False):
+        """G(z). Given a data batch instead of z (Keras does this when it
+        builds a model), draws one z per image and returns G(z)."""
+        if isinstance(inputs, dict):
+            inputs = inputs["image"]
+        elif isinstance(inputs, (tuple, list)):
+            inputs = inputs[0]
+        if len(inputs.shape) != 2 or inputs.shape[-1] != self.latent_dim:
+            inputs = self.sample_latent(tf.shape(inputs)[0])
+        return self.generator(inputs, training=training)
+
+    def generate(self, num, seed=None, batch_size=256):
+        """Samples ``num`` images as a float32 numpy array in [-1, 1].
+
+        The same ``seed`` always gives the same images (z is drawn with a
+        stateless op); ``None`` gives fresh ones.
+        """
+        if not isinstance(num, (int, np.integer)) or num < 1:
+            raise ValueError(f"num must be a positive integer; got {num!r}")
+        if seed is None:
+            seed = np.random.randint(2**31 - 1)
+        z = tf.random.stateless_normal((int(num), self.latent_dim), seed=[int(seed), 0])
+        chunks = [
+            tf.cast(self.generator(z[i : i + batch_size], training=False), tf.float32)
+            for i in range(0, int(num), batch_size)
+        ]
+        return tf.concat(chunks, axis=0).numpy()
+
+    # ------------------------------------------------------------- training
+    @property
+    def metrics(self):
+        return list(self._trackers)
+
+    def compile(self, d_optimizer=None, g_optimizer=None, jit_compile=False, **kwargs):
+        """Sets the two optimizers (strings, configs or instances).
+
+        ``jit_compile`` defaults to False: XLA makes the DCGAN step slower on
+        CPU. Under a ``mixed_float16`` policy both optimizers get loss scaling.
+        """
+        default_d, default_g = self.default_optimizers()
+        d_optimizer = keras.optimizers.get(d_optimizer) if d_optimizer is not None else default_d
+        g_optimizer = keras.optimizers.get(g_optimizer) if g_optimizer is not None else default_g
+        if d_optimizer is g_optimizer:
+            raise ValueError("d_optimizer and g_optimizer must be two different optimizer objects")
+        if self.dtype_policy.name == "mixed_float16":
+            d_optimizer, g_optimizer = (
+                o if isinstance(o, keras.optimizers.LossScaleOptimizer)
+                else keras.optimizers.LossScaleOptimizer(o)
+                for o in (d_optimizer, g_optimizer)
+            )
+        super().compile(optimizer=None, jit_compile=jit_compile, **kwargs)
+        self.d_optimizer = d_optimizer
+        self.g_optimizer = g_optimizer
+        # Build now, so that a loaded model restores their state and the
+        # variables are not created inside a traced step.
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+
+    def train_step(self, data):
+        real_images = self._real_images(data)
+        batch_size = tf.shape(real_images)[0]
+        for _ in range(self.d_steps):
+            d_values = self._discriminator_step(real_images, batch_size)
+        g_values = self._generator_step(real_images, batch_size)
+        values = {**d_values, **g_values}
+        for tracker in self._trackers:
+            tracker.update_state(values[tracker.name])
+        return {tracker.name: tracker.result() for tracker in self._trackers}
+
+    def _discriminator_step(self, real_images, batch_size):
+        fake_images = self.generator(self.sample_latent(batch_size), training=True)
+        variables = self.discriminator.trainable_variables
+        with tf.GradientTape() as tape:
+            real_logits, fake_logits = self.discriminate(real_images, fake_images, training=True)
+            loss = self.discriminator_loss(real_logits, fake_logits)
+            extras = self.discriminator_regularizers(real_images, fake_images)
+            total = loss + tf.add_n(list(extras.values())) if extras else loss
+            scaled = self.d_optimizer.scale_loss(total / _num_replicas())
+        gradients = tape.gradient(scaled, variables)
+        self.d_optimizer.apply(gradients, variables)
+        self.after_discriminator_step()
+        values = {"d_loss": total, **extras}
+        if self.track_meters:
+            values["d_grad_norm"] = _gradient_norm(self.d_optimizer, gradients)
+            values["d_real"], values["d_fake"] = self._outputs_meter(real_logits, fake_logits)
+        return values
+
+    def _generator_step(self, real_images, batch_size):
+        z = self.sample_latent(batch_size)
+        variables = self.generator.trainable_variables
+        with tf.GradientTape() as tape:
+            fake_images = self.generator(z, training=True)
+            loss, _ = self.generator_objective(real_images, fake_images)
+            scaled = self.g_optimizer.scale_loss(loss / _num_replicas())
+        gradients = tape.gradient(scaled, variables)
+        self.g_optimizer.apply(gradients, variables)
+        values = {"g_loss": loss}
+        if self.track_meters:
+            values["g_grad_norm"] = _gradient_norm(self.g_optimizer, gradients)
+        return values
+
+    def _outputs_meter(self, real_logits, fake_logits):
+        real_logits = tf.cast(real_logits, tf.float32)
+        fake_logits = tf.cast(fake_logits, tf.float32)
+        if self.outputs_are_logits:
+            real_logits, fake_logits = tf.sigmoid(real_logits), tf.sigmoid(fake_logits)
+        return tf.reduce_mean(real_logits), tf.reduce_mean(fake_logits)
+
+    def _real_images(self, data):
+        """Accepts images, ``(images, labels)`` or a tfds dict with "image"."""
+        if isinstance(data, dict):
+            if "image" not in data:
+                raise ValueError(
+                    f"A dict batch must hold an 'image' key; got keys {sorted(data)}"
+                )
+            images = data["image"]
+        elif isinstance(data, (tuple, list)):
+            images = data[0]
+        else:
+            images = data
+        check_images(images, self.image_shape)
+        return images
+
+    # --------------------------------------------------------- serialization
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "dtype": keras.saving.serialize_keras_object(self.dtype_policy),
+            "generator": keras.saving.serialize_keras_object(self.generator),
+            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+            "latent_dim": self.latent_dim,
+            "d_steps": self.d_steps,
+            "seed": self.seed,
+            "track_meters": self.track_meters,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("generator", "discriminator"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        if isinstance(config.get("dtype"), dict):
+            config["dtype"] = keras.saving.deserialize_keras_object(config["dtype"])
+        return cls(**config)
+
+    def get_compile_config(self):
+        if self.d_optimizer is None:
+            return None
+        return {
+            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
+            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
+            "jit_compile": bool(self.jit_compile),
+        }
+
+    def compile_from_config(self, config):
+        self.compile(
+            d_optimizer=keras.saving.deserialize_keras_object(config["d_optimizer"]),
+            g_optimizer=keras.saving.deserialize_keras_object(config["g_optimizer"]),
+            jit_compile=config.get("jit_compile", False),
+        )
+
+
+def _check_networks(generator, discriminator, latent_dim):
+    for role, net in (("generator", generator), ("discriminator", discriminator)):
+        if not isinstance(net, keras.Model):
+            raise TypeError(f"{role} must be a keras.Model; got {type(net).__name__}")
+        if not net.built:
+            raise ValueError(f"{role} {net.name!r} must be built (give it an Input shape)")
+    if not isinstance(latent_dim, (int, np.integer)) or latent_dim < 1:
+        raise ValueError(f"latent_dim must be a positive integer; got {latent_dim!r}")
+    g_input = generator.input_shape
+    if g_input[-1] != latent_dim:
+        raise ValueError(
+            f"latent_dim={latent_dim} does not match the generator's input shape {g_input}"
+        )
+    image_shape = tuple(generator.output_shape[1:])
+    d_input = tuple(discriminator.input_shape[1:])
+    if d_input != image_shape:
+        raise ValueError(
+            f"The generator makes images of shape {image_shape} but the discriminator "
+            f"expects {d_input}"
+        )
+
+
+def check_images(images, image_shape):
+    """Raises a ValueError unless ``images`` are float (batch, *image_shape)."""
+    if images.dtype == tf.uint8:
+        raise ValueError(
+            "Got uint8 images; ganzoo models expect float32 images in [-1, 1]. Convert "
+            "with ganzoo.data.to_model_range(images) (x / 127.5 - 1) or load them with "
+            "ganzoo.data.load(...)."
+        )
+    if not images.dtype.is_floating:
+        raise ValueError(f"Expected float images in [-1, 1]; got dtype {images.dtype.name}")
+    shape = tuple(images.shape)
+    if len(shape) != len(image_shape) + 1:
+        raise ValueError(
+            f"Expected a batch of images of shape (batch, {', '.join(map(str, image_shape))}) "
+            f"(rank {len(image_shape) + 1}); got shape {shape} (rank {len(shape)})"
+        )
+    if tuple(shape[1:]) != tuple(image_shape):
+        raise ValueError(
+            f"Expected images of shape {tuple(image_shape)} (height, width, channels) for "
+            f"this model; got {tuple(shape[1:])}"
+        )
