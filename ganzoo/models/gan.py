@@ -14,7 +14,8 @@ A variant is a subclass that overrides small hooks, never ``train_step``:
 * ``generator_objective(real, fake)``: the whole G loss when it needs more
   than D's logits on fakes (feature matching);
 * ``after_discriminator_step()``: e.g. weight clipping;
-* ``default_optimizers()``: the paper's optimisers.
+* ``default_optimizers()``: the paper's optimisers;
+* ``build_networks(data_shape, latent_dim)``: default nets for the CLI.
 
 Distribution: losses are means over the replica's batch divided by the number
 of replicas, so that summing gradients over replicas (what Keras optimizers
@@ -152,6 +153,26 @@ class GAN(keras.Model):
 
     def after_discriminator_step(self):
         """Runs after every D update (e.g. weight clipping)."""
+
+    @classmethod
+    def build_networks(cls, data_shape, latent_dim):
+        """``(generator, discriminator)`` suited to this variant.
+
+        DCGAN nets for images (rank-3 ``data_shape``), MLPs for points. Used by
+        ``python -m ganzoo.train``; variants whose D needs a special layer or
+        no batch norm override it.
+        """
+        from ganzoo import architectures
+
+        if len(data_shape) == 3:
+            return (
+                architectures.dcgan_generator(data_shape, latent_dim),
+                architectures.dcgan_discriminator(data_shape),
+            )
+        return (
+            architectures.mlp_generator(latent_dim, data_shape[-1]),
+            architectures.mlp_discriminator(data_shape[-1]),
+        )
 
     @classmethod
     def default_optimizers(cls):
@@ -319,6 +340,20 @@ class GAN(keras.Model):
         if isinstance(config.get("dtype"), dict):
             config["dtype"] = keras.saving.deserialize_keras_object(config["dtype"])
         return cls(**config)
+
+    # The SeedGenerator is not a Keras saveable: store its state with the
+    # model so that a reloaded GAN continues the same random stream.
+    _SEED_KEY = "seed_generator_state"
+
+    def save_own_variables(self, store):
+        super().save_own_variables(store)
+        store[self._SEED_KEY] = self.seed_generator.state.numpy()
+
+    def load_own_variables(self, store):
+        keys = [k for k in store.keys() if k != self._SEED_KEY]
+        if self._SEED_KEY in store.keys():
+            self.seed_generator.state.assign(store[self._SEED_KEY])
+        super().load_own_variables({k: store[k] for k in keys})
 
     def get_compile_config(self):
         if self.d_optimizer is None:

@@ -1,0 +1,49 @@
+"""Shared test helpers: tiny nets, a tiny fit, round trips."""
+
+import os
+
+import keras
+import numpy as np
+
+import ganzoo
+
+IMAGE_SHAPE = (28, 28, 1)
+LATENT_DIM = 8
+
+
+def tiny_networks(image_shape=IMAGE_SHAPE, latent_dim=LATENT_DIM, normalization="batch"):
+    """Small DCGAN nets (8 base filters) that train in a fraction of a second."""
+    return (
+        ganzoo.architectures.dcgan_generator(
+            image_shape, latent_dim, base_filters=8, normalization=normalization
+        ),
+        ganzoo.architectures.dcgan_discriminator(
+            image_shape, base_filters=8, normalization=normalization
+        ),
+    )
+
+
+def random_images(num=32, image_shape=IMAGE_SHAPE, seed=0):
+    """float32 images in [-1, 1]."""
+    return np.random.default_rng(seed).uniform(-1, 1, (num, *image_shape)).astype("float32")
+
+
+def tiny_fit(gan, images=None, batch_size=8, epochs=1):
+    """Compiles ``gan`` if needed and fits it on random images; returns the History."""
+    if gan.d_optimizer is None:
+        gan.compile()
+    images = random_images() if images is None else images
+    return gan.fit(images, batch_size=batch_size, epochs=epochs, verbose=0, shuffle=False)
+
+
+def save_and_reload(model, tmp_path, name="model.keras"):
+    """``model.save`` then ``keras.models.load_model`` (safe mode)."""
+    path = os.path.join(str(tmp_path), name)
+    model.save(path)
+    return keras.models.load_model(path, safe_mode=True)
+
+
+def assert_finite_logs(history, expected_keys):
+    assert set(history.history) == set(expected_keys), sorted(history.history)
+    for key, values in history.history.items():
+        assert np.all(np.isfinite(values)), (key, values)
