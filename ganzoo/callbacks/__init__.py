@@ -1,0 +1,1 @@
+"""Keras callbacks: everything that reports during training writes into `logs`."""

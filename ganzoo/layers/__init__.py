@@ -1,0 +1,1 @@
+"""Keras layers from the GAN literature."""
