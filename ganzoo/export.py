@@ -1,0 +1,67 @@
+"""SavedModel export of generators, loadable without ganzoo.
+
+The SavedModel has three signatures, all usable through
+``tf.saved_model.load(path).signatures[...]`` or ``hub.load(path)``:
+
+* ``serving_default(z)``: z float32 (None, latent_dim) → ``{"images": float32
+  in [-1, 1]}``;
+* ``uint8(z)``: the same images as uint8 in [0, 255], ready for PNG;
+* ``sample(num, seed)``: draws z ~ N(0, I) with a stateless seed and returns
+  ``{"images", "z"}``, so that a user needs no latent size to sample.
+
+The loaded object also has the plain functions ``generate(z)``,
+``generate_uint8(z)`` and ``sample(num, seed)``.
+"""
+
+import os
+
+import keras
+import tensorflow as tf
+
+
+def _generator_of(model):
+    generator = getattr(model, "generator", model)
+    if not isinstance(generator, keras.Model):
+        raise TypeError(f"Expected a ganzoo GAN or a generator keras.Model; got {type(model).__name__}")
+    return generator
+
+
+def export_generator(model, path):
+    """Writes the generator of ``model`` (a GAN or a generator) to ``path``.
+
+    Returns ``path``. Refuses to overwrite a non-empty directory that is not a
+    SavedModel, so a wrong path never deletes a user's files.
+    """
+    generator = _generator_of(model)
+    latent_dim = generator.input_shape[-1]
+    if os.path.isdir(path) and os.listdir(path) and not os.path.exists(os.path.join(path, "saved_model.pb")):
+        raise FileExistsError(f"{path!r} is a non-empty directory that is not a SavedModel; not overwriting it")
+
+    def images_of(z):
+        return tf.cast(generator(z, training=False), tf.float32)
+
+    z_spec = tf.TensorSpec((None, latent_dim), tf.float32, name="z")
+
+    @tf.function(input_signature=[z_spec])
+    def generate(z):
+        return {"images": images_of(z)}
+
+    @tf.function(input_signature=[z_spec])
+    def generate_uint8(z):
+        images = images_of(z)
+        return {"images": tf.cast(tf.round(tf.clip_by_value((images + 1.0) * 127.5, 0.0, 255.0)), tf.uint8)}
+
+    @tf.function(
+        input_signature=[tf.TensorSpec((), tf.int32, name="num"), tf.TensorSpec((), tf.int32, name="seed")]
+    )
+    def sample(num, seed):
+        z = tf.random.stateless_normal(tf.stack([num, latent_dim]), seed=tf.stack([seed, 0]))
+        return {"images": images_of(z), "z": z}
+
+    archive = keras.export.ExportArchive()
+    archive.track(generator)
+    archive.add_endpoint("serving_default", generate)
+    archive.add_endpoint("uint8", generate_uint8)
+    archive.add_endpoint("sample", sample)
+    archive.write_out(path, verbose=False)
+    return path
