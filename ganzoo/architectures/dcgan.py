@@ -19,6 +19,23 @@ from ganzoo.architectures import normalization as norm
 FEATURES_LAYER = "features"
 
 
+def with_minibatch_discrimination(features, minibatch_discrimination):
+    """``features`` followed by a MinibatchDiscrimination layer when
+    ``minibatch_discrimination`` is ``(num_kernels, kernel_dim)``."""
+    if minibatch_discrimination is None:
+        return features
+    from ganzoo.layers import MinibatchDiscrimination
+
+    if not isinstance(minibatch_discrimination, (tuple, list)) or len(minibatch_discrimination) != 2:
+        raise ValueError(
+            "minibatch_discrimination must be None or (num_kernels, kernel_dim); "
+            f"got {minibatch_discrimination!r}"
+        )
+    num_kernels, kernel_dim = minibatch_discrimination
+    layer = MinibatchDiscrimination(num_kernels, kernel_dim, name="minibatch_discrimination")
+    return layer(features)
+
+
 def _plan(image_shape):
     """Returns (start_size, num_upsamplings) for a square image shape."""
     if len(image_shape) != 3:
@@ -92,12 +109,16 @@ def dcgan_discriminator(
     batch_norm=True,
     normalization="batch",
     name="discriminator",
+    minibatch_discrimination=None,
 ):
     """The DCGAN discriminator: (strided conv, norm, LeakyReLU)* → one logit.
 
     The first convolution has no normalization (the paper's rule). For the
     Wasserstein critic with gradient penalty pass ``normalization="layer"`` or
     ``None``: batch norm makes the penalty depend on the rest of the batch.
+    ``minibatch_discrimination=(num_kernels, kernel_dim)`` inserts a
+    `ganzoo.layers.MinibatchDiscrimination` layer between "features" and the
+    logit (Salimans et al. 2016, §3.2); None (the default) leaves it out.
 
     Returns:
         A `keras.Model` from images to logits of shape (batch, 1). Its layer
@@ -117,5 +138,6 @@ def dcgan_discriminator(
         x = keras.layers.LeakyReLU(0.2, name=f"leaky_relu_{i}")(x)
         filters *= 2
     features = keras.layers.Flatten(name=FEATURES_LAYER)(x)
+    features = with_minibatch_discrimination(features, minibatch_discrimination)
     logits = keras.layers.Dense(1, dtype="float32", name="logits")(features)
     return keras.Model(images, logits, name=name)

@@ -4,7 +4,7 @@ grid25; Lin et al. 2018, "PacGAN: The power of two samples in GANs")."""
 import keras
 
 from ganzoo.architectures import normalization as norm
-from ganzoo.architectures.dcgan import FEATURES_LAYER
+from ganzoo.architectures.dcgan import FEATURES_LAYER, with_minibatch_discrimination
 
 
 def _hidden(x, hidden_units, activation, normalization, prefix):
@@ -38,12 +38,16 @@ def mlp_discriminator(
     batch_norm=False,
     normalization="batch",
     name="discriminator",
+    minibatch_discrimination=None,
 ):
     """x → (dense, [norm], LeakyReLU)* → one logit. The last hidden layer is
-    named "features"."""
+    named "features". ``minibatch_discrimination=(num_kernels, kernel_dim)``
+    inserts a `ganzoo.layers.MinibatchDiscrimination` layer between it and the
+    logit (Salimans et al. 2016, §3.2); None (the default) leaves it out."""
     normalization = norm.resolve(normalization, batch_norm)
     points = keras.Input((input_dim,), name="points")
     x = _hidden(points, hidden_units, "leaky_relu", normalization, "d")
     features = keras.layers.Identity(name=FEATURES_LAYER)(x)
+    features = with_minibatch_discrimination(features, minibatch_discrimination)
     logits = keras.layers.Dense(1, dtype="float32", name="logits")(features)
     return keras.Model(points, logits, name=name)
