@@ -6,9 +6,13 @@ class; ``get(name)`` resolves one with a clear error.
 
 from ganzoo.models.gan import GAN
 from ganzoo.models.vanilla_gan import VanillaGAN
+from ganzoo.models.feature_matching_gan import FeatureMatchingGAN
+from ganzoo.models.minibatch_discrimination_gan import MinibatchDiscriminationGAN
 
 MODELS = {
     "vanilla": VanillaGAN,
+    "feature_matching": FeatureMatchingGAN,
+    "minibatch_discrimination": MinibatchDiscriminationGAN,
 }
 
 
