@@ -1,1 +1,4 @@
 """Keras callbacks: everything that reports during training writes into `logs`."""
+
+from ganzoo.callbacks.mode_coverage import ModeCoverage, class_coverage, mixture_coverage
+from ganzoo.callbacks.training_health import TrainingHealth, TrainingHealthWarning
