@@ -9,6 +9,10 @@ real images labelled 1 and generated images labelled 0 and ascends V; D is then
 held fixed while G descends log(1 - D(G(z))) (``loss="minimax"``, the
 saturating original) or ascends log D(G(z)) (``loss="non_saturating"``, the
 paper's practical fix for vanishing gradients early in training).
+
+Any other objective of `ganzoo.losses` plugs into the same training process
+(``loss="hinge"``, ``"least_squares"``, ``"kl"``...). ``loss="wasserstein"``
+here has no Lipschitz constraint: use `ganzoo.WGAN` or `ganzoo.WGANGP`.
 """
 
 import keras
@@ -23,10 +27,13 @@ class VanillaGAN(GAN):
 
     Args:
         loss: a name from `ganzoo.losses.CATALOG` ("minimax",
-            "non_saturating", ...) or a pair of callables
+            "non_saturating", "wasserstein", "hinge", "least_squares", "kl",
+            "reverse_kl") or a pair of callables
             ``(discriminator_loss(real_logits, fake_logits),
             generator_loss(fake_logits))``. A pair of callables is not
-            serializable unless both are registered Keras objects.
+            serializable unless both are registered Keras objects. The
+            d_real/d_fake meters report σ(D) for the cross-entropy losses and
+            raw scores for every other loss, a user pair included.
         label_smoothing: one-sided label smoothing α: real targets become
             1 - α (Salimans et al. 2016, §3.4). Only for the cross-entropy
             objectives.
@@ -47,13 +54,23 @@ class VanillaGAN(GAN):
                 f"loss must be a name in {sorted(losses.CATALOG)} or a pair of callables "
                 f"(discriminator_loss, generator_loss); got {loss!r}"
             )
-        if label_smoothing and self._d_loss_fn not in (
-            losses.minimax_discriminator_loss,
-            losses.non_saturating_discriminator_loss,
-        ):
-            raise ValueError("label_smoothing only applies to the cross-entropy losses")
+        if label_smoothing and not self.outputs_are_logits:
+            raise ValueError(
+                f"label_smoothing only applies to the cross-entropy losses "
+                f"{list(losses.CROSS_ENTROPY_LOSSES)}; got loss={loss!r}"
+            )
         self.loss_name = loss
         self.label_smoothing = float(label_smoothing)
+
+    @property
+    def outputs_are_logits(self):
+        """True for the cross-entropy losses: then d_real/d_fake report σ(D).
+
+        Every other objective (Wasserstein, hinge, least squares, f-GAN) reads
+        D's outputs as raw scores, and the meters report them as they are.
+        """
+        cross_entropy = [losses.get(name)[0] for name in losses.CROSS_ENTROPY_LOSSES]
+        return self._d_loss_fn in cross_entropy
 
     def discriminator_loss(self, real_logits, fake_logits):
         if self.label_smoothing:
