@@ -47,3 +47,18 @@ def assert_finite_logs(history, expected_keys):
     assert set(history.history) == set(expected_keys), sorted(history.history)
     for key, values in history.history.items():
         assert np.all(np.isfinite(values)), (key, values)
+
+
+def tiny_classifier(image_shape=IMAGE_SHAPE, num_classes=10, feature_dim=8, seed=0):
+    """A small untrained keras classifier returning ``{"logits", "pool_3"}``,
+    a stand-in for Inception in metric tests."""
+    images = keras.Input(image_shape)
+    x = keras.layers.Conv2D(4, 3, strides=2, kernel_initializer=keras.initializers.GlorotUniform(seed))(images)
+    x = keras.layers.Flatten()(x)
+    features = keras.layers.Dense(
+        feature_dim, activation="tanh", kernel_initializer=keras.initializers.GlorotUniform(seed + 1)
+    )(x)
+    logits = keras.layers.Dense(
+        num_classes, kernel_initializer=keras.initializers.GlorotUniform(seed + 2)
+    )(features)
+    return keras.Model(images, {"logits": logits, "pool_3": features}, name="tiny_classifier")

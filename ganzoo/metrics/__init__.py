@@ -1,0 +1,35 @@
+"""GAN evaluation metrics: Inception Score, FID and KID.
+
+Each works on numpy arrays or ``tf.data.Dataset`` of float images in [-1, 1]
+through any classifier (`load_classifier`), and has a lower-level twin on
+precomputed logits or features.
+"""
+
+from ganzoo.metrics.classifier import (
+    DEFAULT_HANDLE,
+    SHIPPED_CLASSIFIER,
+    Classifier,
+    ClassifierUnavailableError,
+    classify,
+    default_classifier,
+    iterate_images,
+    load_classifier,
+)
+from ganzoo.metrics.frechet_distance import (
+    feature_statistics,
+    frechet_distance,
+    frechet_distance_from_features,
+    frechet_distance_from_statistics,
+    trace_sqrt_product,
+)
+from ganzoo.metrics.inception_score import (
+    inception_score,
+    inception_score_from_logits,
+    inception_score_from_probabilities,
+)
+from ganzoo.metrics.kernel_distance import (
+    kernel_distance,
+    kernel_distance_from_features,
+    mmd2_unbiased,
+    polynomial_kernel,
+)
