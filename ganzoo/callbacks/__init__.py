@@ -2,3 +2,4 @@
 
 from ganzoo.callbacks.mode_coverage import ModeCoverage, class_coverage, mixture_coverage
 from ganzoo.callbacks.training_health import TrainingHealth, TrainingHealthWarning
+from ganzoo.callbacks.evaluation import FrechetDistance, InceptionScore, KernelDistance
