@@ -8,11 +8,15 @@ from ganzoo.models.gan import GAN
 from ganzoo.models.vanilla_gan import VanillaGAN
 from ganzoo.models.feature_matching_gan import FeatureMatchingGAN
 from ganzoo.models.minibatch_discrimination_gan import MinibatchDiscriminationGAN
+from ganzoo.models.wgan import WGAN
+from ganzoo.models.wgan_gp import WGANGP
 
 MODELS = {
     "vanilla": VanillaGAN,
     "feature_matching": FeatureMatchingGAN,
     "minibatch_discrimination": MinibatchDiscriminationGAN,
+    "wgan": WGAN,
+    "wgan_gp": WGANGP,
 }
 
 
