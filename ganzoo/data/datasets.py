@@ -120,7 +120,7 @@ def load_raw(name, split="train", data_dir=None):
 
 
 def _has_idx(directory):
-    return any(f.endswith(("idx3-ubyte", "idx3-ubyte.gz")) for f in os.listdir(directory))
+    return os.path.isdir(directory) and any(f.endswith(("idx3-ubyte", "idx3-ubyte.gz")) for f in os.listdir(directory))
 
 
 def _load_tfds(name, split, data_dir):
