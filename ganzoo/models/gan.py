@@ -17,10 +17,32 @@ A variant is a subclass that overrides small hooks, never ``train_step``:
 * ``default_optimizers()``: the paper's optimisers;
 * ``build_networks(data_shape, latent_dim)``: default nets for the CLI.
 
-Distribution: losses are means over the replica's batch divided by the number
-of replicas, so that summing gradients over replicas (what Keras optimizers
-do) gives the gradient of the mean over the **global** batch. Each replica
-draws its own z by folding its replica id into the step's seed.
+Distribution (`tf.distribute`: Mirrored, MultiWorkerMirrored, TPU; see
+`ganzoo.distribute`). Build and compile the GAN inside ``strategy.scope()``.
+
+* Losses are means over the replica's batch divided by the number of
+  replicas, so that summing gradients over replicas (what Keras optimizers
+  do) gives the gradient of the mean over the **global** batch.
+* Each replica draws its own z: every draw takes one seed from the
+  SeedGenerator, draws the values of the whole global batch and keeps the
+  replica's rows (`GAN.draw_random`). One step on N replicas therefore sees
+  exactly the z one device sees for the same global batch. The seed state is
+  a per-replica variable (aggregation "none") advanced by the same constant
+  on every replica, so its copies never diverge and need no synchronisation.
+* Terms computed per replica, on the replica's examples only: the gradient
+  penalty (a per-example term, so its mean over replicas is the global-batch
+  mean), minibatch discrimination and batch norm (their statistics come from
+  the replica's batch; use ``normalization="sync_batch"`` for global-batch
+  statistics). Batch means inside a nonlinearity (feature matching) are
+  global when computed with `cross_replica_mean`.
+* Logged values are averaged over replicas inside the step, so every
+  replica (and TPU's "first replica" reduction) reports the global mean.
+  ``d_grad_norm``/``g_grad_norm`` are then the mean over replicas of each
+  replica's gradient norm, not the norm of the all-reduced gradient.
+
+Mixed precision: losses, regularizers and logged values are float32 whatever
+the policy; the nets' output layers are float32 (logits, images). Under
+``mixed_float16`` both optimizers get loss scaling (see ``compile``).
 """
 
 import keras
@@ -37,11 +59,32 @@ def _num_replicas():
     return tf.distribute.get_strategy().num_replicas_in_sync
 
 
+def _multi_worker():
+    strategy = tf.distribute.get_strategy()
+    return isinstance(
+        strategy, tf.distribute.MultiWorkerMirroredStrategy
+    ) and strategy.extended._in_multi_worker_mode()
+
+
 def _replica_id():
     context = tf.distribute.get_replica_context()
     if context is None:
         return tf.constant(0, tf.int32)
     return tf.cast(context.replica_id_in_sync_group, tf.int32)
+
+
+def cross_replica_mean(value):
+    """The mean of ``value`` over all replicas (identity on one replica).
+
+    Differentiable: under N replicas, a loss built from it and divided by N
+    (as the base class does) yields gradients that sum over replicas to the
+    gradient of the same loss computed on the global batch. Use it for batch
+    means that enter a nonlinearity, e.g. the feature means of feature
+    matching; per-example terms need nothing.
+    """
+    if _num_replicas() == 1:
+        return value
+    return tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.MEAN, value)
 
 
 def _gradient_norm(optimizer, gradients):
@@ -50,6 +93,35 @@ def _gradient_norm(optimizer, gradients):
     if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
         norm = norm / tf.cast(optimizer.dynamic_scale, norm.dtype)
     return norm * tf.cast(_num_replicas(), norm.dtype)
+
+
+def _mean_over_replicas(scalars):
+    """Float32 scalars averaged over replicas in one all-reduce."""
+    if _num_replicas() == 1:
+        return scalars
+    stacked = tf.stack(scalars)
+    mean = tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.MEAN, stacked)
+    return tf.unstack(mean)
+
+
+def _agree_on_finiteness(optimizer, gradients):
+    """Under loss scaling on several replicas, makes every replica see
+    non-finite gradients when any replica has them.
+
+    Keras' LossScaleOptimizer decides to skip a step from the *first*
+    replica's local gradients, then applies the all-reduced ones: an overflow
+    on another replica would reach the weights. One scalar all-reduce fixes it.
+    """
+    if _num_replicas() == 1 or not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return gradients
+    local_bad = tf.cast(tf.logical_not(optimizer.check_finite(gradients)), tf.float32)
+    any_bad = tf.distribute.get_replica_context().all_reduce(
+        tf.distribute.ReduceOp.SUM, local_bad
+    ) > 0
+    return [
+        None if g is None else tf.where(any_bad, tf.constant(float("nan"), g.dtype), g)
+        for g in gradients
+    ]
 
 
 @keras.saving.register_keras_serializable(package="ganzoo")
@@ -146,9 +218,13 @@ class GAN(keras.Model):
     def generator_objective(self, real_images, fake_images):
         """G's loss and the fake logits it saw: ``(loss, fake_logits)``.
 
-        D is held fixed here: only G's variables receive this gradient.
+        D is held fixed here: only G's variables receive this gradient. D sees
+        the same merged real+fake batch as in its own update, so that its
+        batch-norm statistics, and hence its verdict on the fakes, are the
+        ones it was trained with (a fake-only batch normalizes the fakes by
+        their own statistics and D's verdict becomes meaningless).
         """
-        fake_logits = self.discriminator(fake_images, training=True)
+        _, fake_logits = self.discriminate(real_images, fake_images, training=True)
         return self.generator_loss(fake_logits), fake_logits
 
     def after_discriminator_step(self):
@@ -186,14 +262,44 @@ class GAN(keras.Model):
         )
 
     # -------------------------------------------------------------- sampling
+    def draw_random(self, batch_size, shape=(), distribution="normal"):
+        """Random float32 values of shape (batch_size, *shape) for a step.
+
+        For any randomness of a variant's step (z, the gradient penalty's
+        interpolation weights): reproducible from ``seed`` and correct under
+        tf.distribute. One seed is taken from the SeedGenerator per call; the
+        values of the whole global batch (batch_size × replicas rows) are drawn
+        from it and replica r keeps rows [r·batch_size, (r+1)·batch_size). So
+        each replica gets its own values, and N replicas see exactly what one
+        device sees for the same global batch. Needs equal per-replica
+        batches (``drop_remainder``, as `ganzoo.data.load` does).
+
+        Args:
+            batch_size: examples on this replica (an int, or a scalar tensor).
+            shape: the shape of each example's values.
+            distribution: "normal" for N(0, 1) or "uniform" for U[0, 1).
+        """
+        samplers = {"normal": tf.random.stateless_normal, "uniform": tf.random.stateless_uniform}
+        if distribution not in samplers:
+            raise ValueError(
+                f"Unknown distribution {distribution!r}; expected one of {sorted(samplers)}"
+            )
+        # The same seed on every replica: its copies advance in lockstep.
+        seed = self.seed_generator.next()
+        replicas = _num_replicas()
+        if replicas == 1:
+            return samplers[distribution]((batch_size, *shape), seed=seed)
+        values = samplers[distribution]((batch_size * replicas, *shape), seed=seed)
+        begin = [_replica_id() * batch_size] + [0] * len(shape)
+        return tf.slice(values, begin, [batch_size, *shape])
+
     def sample_latent(self, batch_size):
         """Draws z ~ N(0, I) of shape (batch_size, latent_dim) in a step.
 
-        Reproducible from ``seed``; each replica folds in its own id.
+        Reproducible from ``seed``; each replica gets its own rows of the
+        global batch's z (see `draw_random`).
         """
-        step_seed = tf.cast(self.seed_generator.next(), tf.int64)
-        replica_seed = tf.random.experimental.stateless_fold_in(step_seed, _replica_id())
-        return tf.random.stateless_normal((batch_size, self.latent_dim), seed=replica_seed)
+        return self.draw_random(batch_size, (self.latent_dim,))
 
     def call(self, inputs, training=False):
         """G(z). Given a data batch instead of z (Keras does this when it
@@ -255,26 +361,39 @@ class GAN(keras.Model):
 
     def train_step(self, data):
         real_images = self._real_images(data)
-        batch_size = tf.shape(real_images)[0]
+        # Static when known (TPU needs static shapes), else dynamic.
+        batch_size = real_images.shape[0]
+        if batch_size is None:
+            batch_size = tf.shape(real_images)[0]
         for _ in range(self.d_steps):
             d_values = self._discriminator_step(real_images, batch_size)
         g_values = self._generator_step(real_images, batch_size)
         values = {**d_values, **g_values}
-        for tracker in self._trackers:
-            tracker.update_state(values[tracker.name])
-        return {tracker.name: tracker.result() for tracker in self._trackers}
+        values = _mean_over_replicas([tf.cast(values[t.name], tf.float32) for t in self._trackers])
+        for tracker, value in zip(self._trackers, values):
+            tracker.update_state(value)
+        logs = {tracker.name: tracker.result() for tracker in self._trackers}
+        if _multi_worker():
+            # Keras 3 reduces logs over workers with strategy.reduce(MEAN,
+            # axis=0), which fails on scalars (tensorflow#72388); a (1,)
+            # vector reduces to the scalar.
+            logs = {name: tf.reshape(value, (1,)) for name, value in logs.items()}
+        return logs
 
     def _discriminator_step(self, real_images, batch_size):
         fake_images = self.generator(self.sample_latent(batch_size), training=True)
         variables = self.discriminator.trainable_variables
         with tf.GradientTape() as tape:
             real_logits, fake_logits = self.discriminate(real_images, fake_images, training=True)
-            loss = self.discriminator_loss(real_logits, fake_logits)
-            extras = self.discriminator_regularizers(real_images, fake_images)
+            loss = tf.cast(self.discriminator_loss(real_logits, fake_logits), tf.float32)
+            extras = {
+                name: tf.cast(term, tf.float32)
+                for name, term in self.discriminator_regularizers(real_images, fake_images).items()
+            }
             total = loss + tf.add_n(list(extras.values())) if extras else loss
             scaled = self.d_optimizer.scale_loss(total / _num_replicas())
         gradients = tape.gradient(scaled, variables)
-        self.d_optimizer.apply(gradients, variables)
+        self.d_optimizer.apply(_agree_on_finiteness(self.d_optimizer, gradients), variables)
         self.after_discriminator_step()
         values = {"d_loss": total, **extras}
         if self.track_meters:
@@ -288,9 +407,10 @@ class GAN(keras.Model):
         with tf.GradientTape() as tape:
             fake_images = self.generator(z, training=True)
             loss, _ = self.generator_objective(real_images, fake_images)
+            loss = tf.cast(loss, tf.float32)
             scaled = self.g_optimizer.scale_loss(loss / _num_replicas())
         gradients = tape.gradient(scaled, variables)
-        self.g_optimizer.apply(gradients, variables)
+        self.g_optimizer.apply(_agree_on_finiteness(self.g_optimizer, gradients), variables)
         values = {"g_loss": loss}
         if self.track_meters:
             values["g_grad_norm"] = _gradient_norm(self.g_optimizer, gradients)
