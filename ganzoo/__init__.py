@@ -1,6 +1,13 @@
 """ganzoo: a Keras 3 model zoo of generative adversarial networks."""
 
-from ganzoo import architectures, data, export, losses, models
-from ganzoo.models import GAN, VanillaGAN
+from ganzoo import architectures, callbacks, cards, data, export, layers, losses, models, zoo
+from ganzoo.models import (
+    GAN,
+    WGAN,
+    WGANGP,
+    FeatureMatchingGAN,
+    MinibatchDiscriminationGAN,
+    VanillaGAN,
+)
 
 __version__ = "0.1.0"

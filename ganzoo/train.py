@@ -27,7 +27,7 @@ from absl import app, flags, logging
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("model", "vanilla", "GAN variant; see ganzoo.models.MODELS.")
-flags.DEFINE_string("loss", None, "Objective of --model=vanilla (e.g. minimax, non_saturating).")
+flags.DEFINE_string("loss", None, "Objective of --model=vanilla: any name in ganzoo.losses.CATALOG.")
 flags.DEFINE_string("model_args", "{}", "JSON dict of extra constructor arguments of the variant.")
 flags.DEFINE_string("dataset", "fashion_mnist", "ring8, grid25, fashion_mnist or any tfds image dataset.")
 flags.DEFINE_string("data_dir", None, "tfds data_dir, or a directory of Fashion-MNIST IDX files.")
