@@ -1,0 +1,259 @@
+"""Trains and exports the Fashion-MNIST classifier that scores GANs offline.
+
+The Inception network (Szegedy et al. 2016) behind IS and FID knows ImageNet,
+not 28×28 clothes, and needs a download. TF-GAN scored MNIST GANs with a small
+MNIST classifier instead; this is the same idea for Fashion-MNIST. A small CNN
+(3 conv blocks, a 128-unit feature layer, 10 logits) is trained on the
+60 000 training images and exported as a SavedModel with TF-Hub's calling
+convention:
+
+    obj = hub.load("saved_models/fashion_mnist_classifier")
+    out = obj(images)       # images: float32 (N, 28, 28, 1) in [-1, 1]
+    out["logits"]           # (N, 10)
+    out["pool_3"]           # (N, 128) features, the analogue of Inception's pool_3
+
+The SavedModel is plain TensorFlow: it loads without ganzoo or Keras. Next to
+it, ``model_card.json`` records the test accuracy, the Inception Score of the
+real test set (the ceiling a generator can approach), the FID and KID between
+the real train and test sets (the floor), and how it was made.
+
+Usage:
+
+    python -m ganzoo.classifiers.fashion_mnist \\
+        --output_dir=saved_models/fashion_mnist_classifier
+"""
+
+import hashlib
+import json
+import os
+import platform
+import sys
+import time
+
+from absl import app, flags
+
+FLAGS = flags.FLAGS
+
+IMAGE_SHAPE = (28, 28, 1)
+NUM_CLASSES = 10
+FEATURE_DIM = 128
+CARD = "model_card.json"
+# Salimans et al. 2016 / Bińkowski et al. 2018 settings for the card's scores.
+IS_SPLITS = 10
+KID_SUBSETS = 100
+KID_SUBSET_SIZE = 1000
+
+
+def build_model(seed=0):
+    """The CNN: ``images → (logits (N, 10), features (N, 128))``.
+
+    (conv 3×3, batch norm, ReLU, max pool) with 32, 64, 128 filters:
+    28 → 14 → 7 → 3, then dropout, a 128-unit ReLU layer (the features), dropout
+    and the 10 logits.
+    """
+    import keras
+
+    layers = keras.layers
+    images = keras.Input(IMAGE_SHAPE, name="images")
+    x = images
+    for filters in (32, 64, 128):
+        x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.ReLU()(x)
+        x = layers.MaxPooling2D()(x)
+    x = layers.Flatten()(x)
+    x = layers.Dropout(0.3, seed=seed)(x)
+    features = layers.Dense(FEATURE_DIM, activation="relu", name="pool_3")(x)
+    x = layers.Dropout(0.4, seed=seed + 1)(features)
+    logits = layers.Dense(NUM_CLASSES, name="logits")(x)
+    return keras.Model(images, [logits, features], name="fashion_mnist_classifier")
+
+
+def train(model, epochs, batch_size, learning_rate, seed, data_dir=None):
+    """Fits ``model`` on the training split with a cross-entropy on the logits."""
+    import keras
+
+    from ganzoo import data
+
+    train_ds = data.load(
+        "fashion_mnist", split="train", batch_size=batch_size, shuffle=True, seed=seed,
+        with_labels=True, data_dir=data_dir,
+    )
+    steps = epochs * (60_000 // batch_size)
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=steps)
+    model.compile(
+        optimizer=keras.optimizers.Adam(schedule),
+        loss=[keras.losses.SparseCategoricalCrossentropy(from_logits=True), None],
+        metrics=[["accuracy"], []],
+    )
+    model.fit(train_ds, epochs=epochs, verbose=2)
+
+
+def export(model, output_dir):
+    """Writes a SavedModel whose ``__call__`` and ``serving_default`` map
+    float32 images (N, 28, 28, 1) in [-1, 1] to ``{"logits", "pool_3"}``.
+
+    ``model`` returns ``[logits, features]`` or a dict with those two keys.
+    """
+    import tensorflow as tf
+
+    class Classifier(tf.Module):
+        def __init__(self, model):
+            super().__init__(name="fashion_mnist_classifier")
+            self.model = model
+
+        @tf.function(input_signature=[tf.TensorSpec((None, *IMAGE_SHAPE), tf.float32, name="images")])
+        def __call__(self, images):
+            outputs = self.model(images, training=False)
+            if isinstance(outputs, dict):
+                return {"logits": outputs["logits"], "pool_3": outputs["pool_3"]}
+            logits, features = outputs
+            return {"logits": logits, "pool_3": features}
+
+    module = Classifier(model)
+    tf.saved_model.save(module, output_dir, signatures={"serving_default": module.__call__})
+
+
+def test_accuracy(classifier_path, data_dir=None):
+    """Top-1 accuracy of the exported model on the 10 000 test images."""
+    import numpy as np
+    import tensorflow_hub as hub
+
+    from ganzoo import data
+
+    loaded = hub.load(classifier_path)
+    correct = total = 0
+    test_ds = data.load(
+        "fashion_mnist", split="test", batch_size=500, shuffle=False, with_labels=True,
+        data_dir=data_dir,
+    )
+    for images, labels in test_ds:
+        predictions = np.argmax(loaded(images)["logits"].numpy(), axis=1)
+        correct += int(np.sum(predictions == labels.numpy()))
+        total += len(predictions)
+    return correct / total
+
+
+def reference_scores(classifier_path, seed, data_dir=None):
+    """IS of the real test set (ceiling); FID and KID of real train vs test (floor)."""
+    import numpy as np
+
+    from ganzoo import data, metrics
+
+    def images(split):
+        batches = data.load(
+            "fashion_mnist", split=split, batch_size=500, shuffle=False, data_dir=data_dir
+        )
+        return np.concatenate([b.numpy() for b in batches])
+
+    classifier = metrics.load_classifier(classifier_path)
+    train_out = metrics.classify(images("train"), classifier)
+    test_out = metrics.classify(images("test"), classifier)
+    is_mean, is_std = metrics.inception_score_from_logits(test_out["logits"], splits=IS_SPLITS)
+    fid = metrics.frechet_distance_from_features(train_out["pool_3"], test_out["pool_3"])
+    kid_mean, kid_std = metrics.kernel_distance_from_features(
+        train_out["pool_3"], test_out["pool_3"], num_subsets=KID_SUBSETS,
+        subset_size=KID_SUBSET_SIZE, seed=seed,
+    )
+    return {
+        "inception_score_test": {"mean": is_mean, "std": is_std, "splits": IS_SPLITS},
+        "fid_train_vs_test": fid,
+        "kid_train_vs_test": {
+            "mean": kid_mean, "std": kid_std, "num_subsets": KID_SUBSETS,
+            "subset_size": KID_SUBSET_SIZE,
+        },
+    }
+
+
+def file_hashes(directory):
+    """sha256 of every file under ``directory`` except the card itself."""
+    hashes = {}
+    for root, _, files in os.walk(directory):
+        for name in sorted(files):
+            path = os.path.join(root, name)
+            relative = os.path.relpath(path, directory)
+            if relative == CARD:
+                continue
+            with open(path, "rb") as f:
+                hashes[relative] = hashlib.sha256(f.read()).hexdigest()
+    return dict(sorted(hashes.items()))
+
+
+def machine():
+    import tensorflow as tf
+
+    gpus = [d.name for d in tf.config.list_physical_devices("GPU")]
+    return {
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "gpus": gpus,
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+    }
+
+
+def define_flags():
+    """The command-line flags, defined only when run as a script so that
+    importing this module never clashes with other ganzoo CLIs' flags."""
+    flags.DEFINE_string("output_dir", "saved_models/fashion_mnist_classifier", "Where to export.")
+    flags.DEFINE_integer("epochs", 12, "Training epochs over the 60 000 training images.")
+    flags.DEFINE_integer("batch_size", 128, "Training batch size.")
+    flags.DEFINE_float("learning_rate", 2e-3, "Peak Adam learning rate (cosine decay to 0).")
+    flags.DEFINE_integer("seed", 0, "Seed of weights, dropout and shuffling.")
+    flags.DEFINE_string("data_dir", None, "Directory of the Fashion-MNIST IDX files (default: ganzoo's search).")
+    flags.DEFINE_bool(
+        "card_only", False, "Skip training: recompute model_card.json for the model in --output_dir."
+    )
+
+
+def main(argv):
+    del argv
+    import keras
+
+    output_dir = FLAGS.output_dir
+    card_path = os.path.join(output_dir, CARD)
+    previous = {}
+    if FLAGS.card_only:
+        with open(card_path) as f:
+            previous = json.load(f)
+        training = previous["training"]
+    else:
+        keras.utils.set_random_seed(FLAGS.seed)
+        start = time.time()
+        model = build_model(FLAGS.seed)
+        train(model, FLAGS.epochs, FLAGS.batch_size, FLAGS.learning_rate, FLAGS.seed, FLAGS.data_dir)
+        export(model, output_dir)
+        training = {
+            "command": " ".join(["python -m ganzoo.classifiers.fashion_mnist"] + sys.argv[1:]),
+            "seed": FLAGS.seed,
+            "epochs": FLAGS.epochs,
+            "batch_size": FLAGS.batch_size,
+            "learning_rate": FLAGS.learning_rate,
+            "parameters": int(model.count_params()),
+            "wall_time_s": round(time.time() - start, 1),
+            "machine": machine(),
+        }
+        # A card without scores yet, so that --card_only can finish the job.
+        with open(card_path, "w") as f:
+            json.dump({"training": training}, f, indent=2)
+    start = time.time()
+    card = {
+        "name": "fashion_mnist_classifier",
+        "inputs": "float32 images (N, 28, 28, 1) in [-1, 1]",
+        "outputs": {"logits": f"(N, {NUM_CLASSES})", "pool_3": f"(N, {FEATURE_DIM}) ReLU features"},
+        "test_accuracy": test_accuracy(output_dir, FLAGS.data_dir),
+        **reference_scores(output_dir, FLAGS.seed, FLAGS.data_dir),
+        "training": training,
+        "scoring_wall_time_s": round(time.time() - start, 1),
+        "sha256": file_hashes(output_dir),
+    }
+    with open(card_path, "w") as f:
+        json.dump(card, f, indent=2)
+        f.write("\n")
+    print(json.dumps(card, indent=2))
+
+
+if __name__ == "__main__":
+    define_flags()
+    app.run(main)
