@@ -1,0 +1,167 @@
+r"""Turn a training run into a zoo model: ``python -m ganzoo.publish``.
+
+    python -m ganzoo.train --output_dir=runs/default
+    python -m ganzoo.publish --run_dir=runs/default --name=fashion_mnist_vanilla
+
+copies the run's generator SavedModel and sample grid into
+``saved_models/<name>/``, scores it with the command that the card names
+(``python -m ganzoo.evaluate`` with the shipped Fashion-MNIST classifier for
+Fashion-MNIST; PacGAN mode coverage for the 2-D mixtures), and writes
+``model_card.json`` with the sha256 of every file. ``--readme`` then rewrites
+the zoo table of README.md from the cards.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+from absl import app, flags
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("run_dir", None, "Output directory of python -m ganzoo.train.")
+flags.DEFINE_string("name", None, "Zoo name, e.g. fashion_mnist_vanilla.")
+flags.DEFINE_integer("num_samples", 10_000, "Samples scored for the card.")
+flags.DEFINE_bool("readme", False, "Rewrite README.md's zoo table from the cards.")
+
+README_START, README_END = "<!-- zoo-table:start -->", "<!-- zoo-table:end -->"
+
+
+def _describe(run_dir):
+    """Variant, architecture, sizes and training facts of a run."""
+    import keras
+
+    import ganzoo  # noqa: F401 - registers the GAN classes
+
+    gan = keras.models.load_model(os.path.join(run_dir, "model.keras"), safe_mode=True)
+    with open(os.path.join(run_dir, "metrics.json")) as f:
+        run = json.load(f)
+    flags_used = run["flags"]
+    layers = lambda net: [layer.__class__.__name__ for layer in net.layers]  # noqa: E731
+    return gan, {
+        "variant": gan.__class__.__name__,
+        "model_config": {
+            k: v for k, v in gan.get_config().items() if k not in ("generator", "discriminator", "dtype", "trainable")
+        },
+        "dataset": flags_used.get("dataset", "fashion_mnist"),
+        "architecture": {"generator": layers(gan.generator), "discriminator": layers(gan.discriminator)},
+        "latent_dim": gan.latent_dim,
+        "image_shape": list(gan.image_shape),
+        "parameters": {
+            "generator": int(gan.generator.count_params()),
+            "discriminator": int(gan.discriminator.count_params()),
+        },
+        "training": {
+            "command": run["command"],
+            "steps": run["steps"],
+            "batch_size": flags_used.get("batch_size", 128),
+            "seed": flags_used.get("seed", 0),
+            "wall_time_s": run["wall_time_s"],
+            "machine": run["machine"],
+            "final_logs": run["final"],
+        },
+    }
+
+
+def _score_images(directory, num_samples):
+    """Runs the evaluation command that the card names; returns (command, result)."""
+    output = os.path.join(os.path.dirname(os.path.abspath(directory)), f".{os.path.basename(directory)}-eval.json")
+    command = [
+        "python", "-m", "ganzoo.evaluate", f"--model={os.path.relpath(os.path.join(directory, 'generator'))}",
+        "--metrics=is,fid,kid", "--classifier=fashion_mnist", f"--num_samples={num_samples}", "--seed=0",
+        f"--output={output}",
+    ]
+    subprocess.run([sys.executable, *command[1:]], check=True)
+    with open(output) as f:
+        result = json.load(f)
+    os.remove(output)
+    from ganzoo.metrics import SHIPPED_CLASSIFIER
+
+    with open(os.path.join(SHIPPED_CLASSIFIER, "model_card.json")) as f:
+        classifier_card = json.load(f)
+    metrics = {
+        key: result[key] for key in ("inception_score", "inception_score_std", "fid", "kid", "kid_std") if key in result
+    }
+    metrics["real_data"] = {
+        "inception_score_test_set": classifier_card["inception_score_test"]["mean"],
+        "fid_train_vs_test": classifier_card["fid_train_vs_test"],
+        "kid_train_vs_test": classifier_card["kid_train_vs_test"]["mean"],
+    }
+    metrics["inception_score_fraction_of_real"] = (
+        metrics["inception_score"] / metrics["real_data"]["inception_score_test_set"]
+    )
+    metrics["classifier"] = "saved_models/fashion_mnist_classifier"
+    metrics["num_samples"] = num_samples
+    return " ".join(command[:-1]), metrics
+
+
+def _score_points(gan, dataset, num_samples, name):
+    from ganzoo.callbacks import mixture_coverage
+    from ganzoo.data import MIXTURES
+
+    result = mixture_coverage(gan.generate(2500, seed=0), MIXTURES[dataset])
+    command = f"python -m ganzoo.publish --run_dir=<run> --name={name}  (PacGAN protocol, 2500 samples, seed 0)"
+    return command, {k: float(v) if not isinstance(v, (int, str)) else v for k, v in result.items()}
+
+
+def publish(run_dir, name, num_samples):
+    from ganzoo import cards, zoo
+
+    gan, card = _describe(run_dir)
+    directory = os.path.join(zoo.zoo_dir(), name)
+    if os.path.exists(directory):
+        shutil.rmtree(directory)
+    os.makedirs(directory)
+    shutil.copytree(os.path.join(run_dir, "generator"), os.path.join(directory, "generator"))
+    shutil.copy(os.path.join(run_dir, "samples.png"), os.path.join(directory, "samples.png"))
+    if len(gan.image_shape) == 3:
+        command, metrics = _score_images(directory, num_samples)
+    else:
+        command, metrics = _score_points(gan, card["dataset"], num_samples, name)
+    card = {"name": name, **card, "evaluation": {"command": command, "metrics": metrics}}
+    card = cards.write_card(directory, card)
+    print(json.dumps(card["evaluation"], indent=2))
+    return card
+
+
+def zoo_table():
+    """Markdown table of the zoo from the cards."""
+    from ganzoo import cards, zoo
+
+    rows = ["| model | samples | variant | steps | IS (real test set) | FID | modes / % HQ |", "|---|---|---|---|---|---|---|"]
+    for name in zoo.list_models():
+        card = cards.read_card(os.path.join(zoo.zoo_dir(), name))
+        m = card["evaluation"]["metrics"]
+        picture = f"![{name}](saved_models/{name}/samples.png)"
+        if "inception_score" in m:
+            score = f"{m['inception_score']:.2f} ± {m['inception_score_std']:.2f} ({m['real_data']['inception_score_test_set']:.2f})"
+            fid, modes = f"{m['fid']:.2f}", "—"
+        else:
+            score, fid = "—", "—"
+            modes = f"{m['modes']} / {m['high_quality']:.1f} %"
+        rows.append(f"| `{name}` | {picture} | {card['variant']} | {card['training']['steps']} | {score} | {fid} | {modes} |")
+    return "\n".join(rows)
+
+
+def write_readme_table(readme="README.md"):
+    with open(readme) as f:
+        text = f.read()
+    start, end = text.index(README_START) + len(README_START), text.index(README_END)
+    with open(readme, "w") as f:
+        f.write(text[:start] + "\n" + zoo_table() + "\n" + text[end:])
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+    if FLAGS.run_dir:
+        if not FLAGS.name:
+            raise app.UsageError("--name is required with --run_dir")
+        publish(FLAGS.run_dir, FLAGS.name, FLAGS.num_samples)
+    if FLAGS.readme:
+        write_readme_table()
+
+
+if __name__ == "__main__":
+    app.run(main)
