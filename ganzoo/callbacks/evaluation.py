@@ -251,17 +251,19 @@ class KernelDistance(_RealDataMetric):
     Args:
         num_subsets: subsets averaged per evaluation (10 by default, against the
             paper's 100, to keep the callback cheap).
-        subset_size: features per subset, capped at the sample sizes.
+        subset_size: features per subset, capped at the sample sizes;
+            default ``num_samples // 2``, so that the subsets differ.
         **kwargs: see `_RealDataMetric` and `_GeneratorMetric`.
     """
 
     output_names = ("kid", "kid_std")
 
     def __init__(self, real, classifier=None, num_samples=DEFAULT_NUM_SAMPLES, every_n_epochs=1,
-                 num_subsets=CALLBACK_KID_SUBSETS, subset_size=1000, **kwargs):
+                 num_subsets=CALLBACK_KID_SUBSETS, subset_size=None, **kwargs):
         super().__init__(real, classifier, num_samples, every_n_epochs, **kwargs)
         self.num_subsets = int(num_subsets)
-        self.subset_size = int(subset_size)
+        # Subsets as large as the sample would all be the whole sample (std 0).
+        self.subset_size = int(subset_size or max(2, self.num_samples // 2))
 
     def summarize(self, real_features):
         return real_features

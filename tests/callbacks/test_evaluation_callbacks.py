@@ -95,3 +95,8 @@ def test_default_classifier_is_the_shipped_one_for_28x28x1():
     callback.set_model(tiny_gan())
     assert evaluation.DEFAULT_NUM_SAMPLES == callback.num_samples == 1000
     assert ganzoo.metrics.default_classifier(callback.model.image_shape) == "fashion_mnist"
+
+
+def test_kid_subsets_default_to_half_the_samples_so_they_differ():
+    assert KernelDistance(real="fashion_mnist").subset_size == 500
+    assert KernelDistance(real="fashion_mnist", num_samples=100, subset_size=30).subset_size == 30

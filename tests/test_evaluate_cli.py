@@ -1,0 +1,92 @@
+"""python -m ganzoo.evaluate on .keras files, generator SavedModels and zoo names."""
+
+import json
+import subprocess
+import sys
+import types
+
+import numpy as np
+import pytest
+
+import ganzoo
+from ganzoo import evaluate, export, metrics
+from ganzoo.classifiers import fashion_mnist
+from helpers import LATENT_DIM, random_images, tiny_classifier, tiny_networks
+
+
+@pytest.fixture(scope="module")
+def gan():
+    generator, discriminator = tiny_networks()
+    return ganzoo.VanillaGAN(generator=generator, discriminator=discriminator, latent_dim=LATENT_DIM, seed=0)
+
+
+@pytest.fixture(scope="module")
+def classifier_dir(tmp_path_factory):
+    path = str(tmp_path_factory.mktemp("classifier") / "tiny")
+    fashion_mnist.export(tiny_classifier(), path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def generator_dir(gan, tmp_path_factory):
+    return export.export_generator(gan, str(tmp_path_factory.mktemp("export") / "generator"))
+
+
+def test_keras_file_scores_match_the_metrics(gan, classifier_dir, tmp_path):
+    path = str(tmp_path / "gan.keras")
+    gan.save(path)
+    expected = metrics.inception_score(gan.generate(30, seed=0), classifier=classifier_dir, splits=3)
+    result = evaluate.evaluate(path, ["is"], classifier_dir, num_samples=30, splits=3)
+    assert (result["inception_score"], result["inception_score_std"]) == pytest.approx(expected, rel=1e-5)
+    assert "fid" not in result and result["num_samples"] == 30
+
+
+def test_fid_and_kid_against_fashion_mnist_by_default(generator_dir, classifier_dir):
+    result = evaluate.evaluate(generator_dir, ["fid", "kid"], classifier_dir, num_samples=40)
+    assert result["real_dataset"] == "fashion_mnist" and result["real_samples"] == 40
+    assert result["fid"] > 0 and np.isfinite(result["kid"])
+    assert "inception_score" not in result
+
+
+def test_generator_saved_model_samples_like_generate(gan, generator_dir):
+    sample = evaluate.load_sampler(generator_dir)
+    np.testing.assert_allclose(sample(10, 3), gan.generate(10, seed=3), atol=1e-5)
+
+
+def test_zoo_names(monkeypatch, gan):
+    zoo = types.ModuleType("ganzoo.zoo")
+    zoo.list_models = lambda: ["tiny"]
+    zoo.load = lambda name: types.SimpleNamespace(sample=lambda num, seed: gan.generate(num, seed=seed))
+    monkeypatch.setitem(sys.modules, "ganzoo.zoo", zoo)
+    monkeypatch.setattr(ganzoo, "zoo", zoo, raising=False)
+    np.testing.assert_allclose(evaluate.load_sampler("tiny")(4, 1), gan.generate(4, seed=1))
+    with pytest.raises(ValueError, match=r"Unknown model 'nope'; available: \['tiny'\]"):
+        evaluate.load_sampler("nope")
+    monkeypatch.setitem(sys.modules, "ganzoo.zoo", None)  # not importable
+    monkeypatch.delattr(ganzoo, "zoo")
+    with pytest.raises(ValueError, match="model zoo .ganzoo.zoo. is not available"):
+        evaluate.load_sampler("tiny")
+
+
+def test_bad_arguments(tmp_path):
+    with pytest.raises(FileNotFoundError, match="No .keras file"):
+        evaluate.load_sampler(str(tmp_path / "missing.keras"))
+    with pytest.raises(ValueError, match="neither a SavedModel .no saved_model.pb. nor a zoo model"):
+        evaluate.load_sampler(str(tmp_path))
+    with pytest.raises(ValueError, match=r"Unknown metrics \['fd'\]"):
+        evaluate.evaluate("whatever", ["is", "fd"])
+
+
+def test_command_line_prints_and_writes_json(generator_dir, classifier_dir, tmp_path):
+    output = str(tmp_path / "metrics.json")
+    command = [
+        sys.executable, "-m", "ganzoo.evaluate", f"--model={generator_dir}", "--metrics=is",
+        f"--classifier={classifier_dir}", "--num_samples=20", "--splits=2", f"--output={output}",
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    with open(output) as f:
+        written = json.load(f)
+    assert written["num_samples"] == 20 and 1.0 <= written["inception_score"] <= 10.0
+    assert '"inception_score"' in done.stdout
+    assert written["command"].startswith("python -m ganzoo.evaluate --model=")
