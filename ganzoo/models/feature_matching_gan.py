@@ -20,7 +20,7 @@ import keras
 import tensorflow as tf
 
 from ganzoo import losses
-from ganzoo.models.gan import GAN
+from ganzoo.models.gan import GAN, cross_replica_mean
 
 
 @keras.saving.register_keras_serializable(package="ganzoo")
@@ -72,11 +72,17 @@ class FeatureMatchingGAN(GAN):
         return losses.non_saturating_generator_loss(fake_logits)
 
     def generator_objective(self, real_images, fake_images):
-        """‖mean f(real) − mean f(fake)‖² (+ w · non-saturating loss)."""
-        real_features, _ = self.feature_model(real_images, training=True)
-        fake_features, fake_logits = self.feature_model(
-            tf.cast(fake_images, real_images.dtype), training=True
-        )
+        """‖mean f(real) − mean f(fake)‖² (+ w · non-saturating loss).
+
+        D sees the merged real+fake batch of its own update (the base
+        class's ``discriminate``), so that batch-norm statistics, and hence
+        the features, are those D was trained with.
+        """
+        batch = tf.concat([real_images, tf.cast(fake_images, real_images.dtype)], axis=0)
+        features, logits = self.feature_model(batch, training=True)
+        num_real = tf.shape(real_images)[0]
+        real_features, fake_features = features[:num_real], features[num_real:]
+        fake_logits = logits[num_real:]
         loss = feature_matching_loss(real_features, fake_features)
         if self.adversarial_weight:
             loss = loss + self.adversarial_weight * self.generator_loss(fake_logits)
@@ -95,16 +101,17 @@ def feature_matching_loss(real_features, fake_features):
 
     Features of any shape (batch, ...) are flattened per sample; the means
     are over the batch and the squared L2 norm sums over the features. Real
-    features are constants for G (no gradient flows into them).
+    features are constants for G (no gradient flows into them). Under
+    tf.distribute the means are over the global batch (`cross_replica_mean`),
+    since the square of a mean is not the mean of per-replica squares.
 
     Example: real features [[1, 2], [3, 4]] and fake [[0, 0], [0, 2]] have
     means [2, 3] and [0, 1], so the loss is 2² + 2² = 8.
     """
     real_features = tf.reshape(tf.cast(real_features, tf.float32), (tf.shape(real_features)[0], -1))
     fake_features = tf.reshape(tf.cast(fake_features, tf.float32), (tf.shape(fake_features)[0], -1))
-    difference = tf.stop_gradient(tf.reduce_mean(real_features, axis=0)) - tf.reduce_mean(
-        fake_features, axis=0
-    )
+    real_mean = tf.stop_gradient(cross_replica_mean(tf.reduce_mean(real_features, axis=0)))
+    difference = real_mean - cross_replica_mean(tf.reduce_mean(fake_features, axis=0))
     return tf.reduce_sum(tf.square(difference))
 
 

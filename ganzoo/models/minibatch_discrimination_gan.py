@@ -12,16 +12,18 @@ other samples *of the batch D is called on*. In one merged batch of real and
 generated samples (the base class's default) every o(x) would mix similarities
 to reals and to fakes, and D could read the labels from the batch composition
 instead of learning what real data looks like. So ``discriminate`` calls D
-once on the real half and once on the fake half, and G's objective calls D on
-fakes alone (the base class's default), as in the paper's code.
+once on the real half and once on the fake half, as in the paper's code; G's
+objective goes through the same hook, so D scores G's fakes within a
+fake-only group there too.
 
 This is the same game as the merged batch of Goodfellow et al. 2014: D
 minimises the same loss, the mean cross-entropy of the real half labelled 1
-plus that of the fake half labelled 0 (the two halves have equal size, so
-this is the merged batch's loss up to a factor 2 the base class already uses),
-and takes one gradient step on the sum, i.e. one D update on both halves.
-The only change is that o(x), and batch-norm statistics if D has batch norm,
-are computed within the real-only and the fake-only group.
+plus that of the fake half labelled 0 (the halves have equal size, so this is
+twice the merged batch's mean cross-entropy, exactly as in the base class),
+and takes one gradient step on it: one D update that sees both halves. The
+only change is that o(x), and batch-norm statistics if D has batch norm, are
+computed within the real-only and the fake-only group. Under tf.distribute
+the groups are each replica's share of the real and of the fake batch.
 """
 
 import keras
