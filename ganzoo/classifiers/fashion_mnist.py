@@ -23,7 +23,6 @@ Usage:
         --output_dir=saved_models/fashion_mnist_classifier
 """
 
-import hashlib
 import json
 import os
 import platform
@@ -31,6 +30,8 @@ import sys
 import time
 
 from absl import app, flags
+
+from ganzoo import cards
 
 FLAGS = flags.FLAGS
 
@@ -165,20 +166,6 @@ def reference_scores(classifier_path, seed, data_dir=None):
     }
 
 
-def file_hashes(directory):
-    """sha256 of every file under ``directory`` except the card itself."""
-    hashes = {}
-    for root, _, files in os.walk(directory):
-        for name in sorted(files):
-            path = os.path.join(root, name)
-            relative = os.path.relpath(path, directory)
-            if relative == CARD:
-                continue
-            with open(path, "rb") as f:
-                hashes[relative] = hashlib.sha256(f.read()).hexdigest()
-    return dict(sorted(hashes.items()))
-
-
 def machine():
     import tensorflow as tf
 
@@ -246,11 +233,8 @@ def main(argv):
         **reference_scores(output_dir, FLAGS.seed, FLAGS.data_dir),
         "training": training,
         "scoring_wall_time_s": round(time.time() - start, 1),
-        "sha256": file_hashes(output_dir),
     }
-    with open(card_path, "w") as f:
-        json.dump(card, f, indent=2)
-        f.write("\n")
+    card = cards.write_card(output_dir, card)  # adds the sha256 of every file
     print(json.dumps(card, indent=2))
 
 

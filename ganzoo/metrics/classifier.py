@@ -38,6 +38,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from ganzoo import cards
+
 DEFAULT_HANDLE = "https://tfhub.dev/tensorflow/tfgan/eval/inception/1"
 INCEPTION_INPUT_SHAPE = (299, 299, 3)
 # The shipped Fashion-MNIST classifier, at the root of the repository.
@@ -190,6 +192,8 @@ def _load_path_or_url(handle, input_shape):
             f"Classifier handle {handle!r} is neither an http(s) URL nor a SavedModel "
             f"directory. {_alternatives()}"
         )
+    if not is_url and os.path.exists(os.path.join(handle, cards.CARD_NAME)):
+        cards.verify(handle)  # a carded directory (the shipped one) is checked before loading
     if is_url and not _in_hub_cache(handle):
         host, port = _host_port(handle)
         if not reachable(host, port):

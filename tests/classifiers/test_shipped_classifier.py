@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from ganzoo import cards
 from ganzoo.classifiers import fashion_mnist
 from ganzoo.metrics import SHIPPED_CLASSIFIER
 
@@ -38,10 +39,11 @@ def test_card_hashes_every_file_and_the_directory_is_small(card):
             path = os.path.join(root, name)
             files[os.path.relpath(path, SHIPPED_CLASSIFIER)] = path
     files.pop(fashion_mnist.CARD)
-    assert set(card["sha256"]) == set(files)
+    assert set(card["files"]) == set(files)
     for relative, path in files.items():
         with open(path, "rb") as f:
-            assert hashlib.sha256(f.read()).hexdigest() == card["sha256"][relative], relative
+            assert hashlib.sha256(f.read()).hexdigest() == card["files"][relative], relative
+    cards.verify(SHIPPED_CLASSIFIER)
     assert sum(os.path.getsize(p) for p in files.values()) < 8 * 1024**2
 
 
