@@ -46,6 +46,7 @@ def test_load_with_labels_and_seeded_shuffle():
     b = ganzoo.data.load("fashion_mnist", "test", batch_size=64, seed=1, with_labels=True)
     (xa, ya), (xb, yb) = next(iter(a)), next(iter(b))
     np.testing.assert_array_equal(xa, xb)
+    np.testing.assert_array_equal(ya, yb)
     assert ya.dtype == tf.int64 and len(set(ya.numpy())) > 3  # shuffled, not sorted
 
 
