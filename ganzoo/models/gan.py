@@ -190,6 +190,9 @@ class GAN(keras.Model):
         self._trackers = [keras.metrics.Mean(name=n) for n in names]
         self.d_optimizer = None
         self.g_optimizer = None
+        # G and D are built, so every variable exists: save_weights and
+        # BackupAndRestore refuse an unbuilt model.
+        self.built = True
 
     # ------------------------------------------------------------------ hooks
     def discriminator_loss(self, real_logits, fake_logits):
@@ -309,6 +312,11 @@ class GAN(keras.Model):
         elif isinstance(inputs, (tuple, list)):
             inputs = inputs[0]
         if len(inputs.shape) != 2 or inputs.shape[-1] != self.latent_dim:
+            if tuple(inputs.shape[1:]) != self.image_shape:
+                raise ValueError(
+                    f"Expected z of shape (batch, {self.latent_dim}) or a data batch of shape "
+                    f"(batch, {', '.join(map(str, self.image_shape))}); got shape {tuple(inputs.shape)}"
+                )
             inputs = self.sample_latent(tf.shape(inputs)[0])
         return self.generator(inputs, training=training)
 
@@ -333,6 +341,24 @@ class GAN(keras.Model):
     @property
     def metrics(self):
         return list(self._trackers)
+
+    def fit(self, x=None, *args, **kwargs):
+        """`keras.Model.fit`, refusing data without a single batch (Keras
+        would silently train nothing)."""
+        if isinstance(x, tf.data.Dataset) and int(x.cardinality()) == 0:
+            raise ValueError(
+                "The dataset passed to fit is empty (cardinality 0); nothing to train on. "
+                "A batch(..., drop_remainder=True) with more rows than the data drops everything."
+            )
+        first = tf.nest.flatten(x)[0] if x is not None else None
+        if hasattr(first, "shape") and len(first.shape) > 0 and first.shape[0] == 0:
+            raise ValueError(f"The data passed to fit is empty (shape {tuple(first.shape)})")
+        history = super().fit(x, *args, **kwargs)
+        if history.epoch and not history.history:
+            raise ValueError(
+                f"fit ran {len(history.epoch)} epoch(s) without a single batch: the dataset is empty"
+            )
+        return history
 
     def compile(self, d_optimizer=None, g_optimizer=None, jit_compile=False, **kwargs):
         """Sets the two optimizers (strings, configs or instances).
