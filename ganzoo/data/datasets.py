@@ -65,30 +65,104 @@ def load(
     Returns:
         A `tf.data.Dataset` of float32 batches (and int64 labels).
     """
-    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}")
-    if name in MIXTURES:
-        if with_labels:
-            raise ValueError(f"{name!r} has no labels; use with_labels=False")
-        ds = tf.data.Dataset.from_tensor_slices(MIXTURES[name].sample(num_samples, seed=seed))
-        count = num_samples
-    else:
-        ds, count = load_raw(name, split, data_dir)
-        ds = ds.map(_converter(with_labels, image_size), num_parallel_calls=tf.data.AUTOTUNE)
-        element_bytes = 4 * int(np.prod(ds.element_spec[0].shape if with_labels else ds.element_spec.shape))
-        if count * element_bytes < _CACHE_LIMIT_BYTES:
-            ds = ds.cache()
-    if count < batch_size:
-        raise ValueError(
-            f"Dataset {name!r} split {split!r} has {count} examples, fewer than "
-            f"batch_size={batch_size}; every batch would be dropped"
-        )
+    _check_batch_size(batch_size)
+    ds, count = load_examples(name, split, seed, with_labels, image_size, data_dir, num_samples)
+    _check_enough(name, split, count, batch_size)
     if shuffle:
         ds = ds.shuffle(min(count, 60_000), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size, drop_remainder=True)
     if repeat:
         ds = ds.repeat()
     return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def load_examples(
+    name, split="train", seed=None, with_labels=False, image_size=None, data_dir=None, num_samples=100_000
+):
+    """The examples of a dataset, unshuffled and unbatched, as float32 in
+    [-1, 1] (cached in memory when small), and their number.
+
+    Arguments as in `load`; ``seed`` only draws the 2-D mixtures' points.
+    """
+    if name in MIXTURES:
+        if with_labels:
+            raise ValueError(f"{name!r} has no labels; use with_labels=False")
+        ds = tf.data.Dataset.from_tensor_slices(MIXTURES[name].sample(num_samples, seed=seed))
+        return ds, num_samples
+    ds, count = load_raw(name, split, data_dir)
+    ds = ds.map(_converter(with_labels, image_size), num_parallel_calls=tf.data.AUTOTUNE)
+    element_bytes = 4 * int(np.prod(ds.element_spec[0].shape if with_labels else ds.element_spec.shape))
+    if count * element_bytes < _CACHE_LIMIT_BYTES:
+        ds = ds.cache()
+    return ds, count
+
+
+def resumable_batches(examples, count, batch_size, seed, start_step=0, shuffle=True):
+    """Endless batches whose order depends on ``(seed, step)`` only.
+
+    Batch ``g`` is batch ``g % S`` of epoch ``g // S`` (S = count //
+    batch_size), and epoch ``e`` is ``examples`` shuffled with a seed made of
+    ``seed`` and ``e``. A run resumed at step ``start_step`` therefore sees
+    exactly the batches an uninterrupted run sees from that step on, which
+    ``load``'s reshuffle-each-iteration order cannot give (it depends on how
+    many times the dataset was iterated in this process).
+
+    Args:
+        examples: unbatched dataset, e.g. from `load_examples`.
+        count: its number of examples.
+        batch_size: examples per batch (the last partial batch of an epoch is
+            dropped).
+        seed: integer seed of the epochs' orders.
+        start_step: global index of the first batch to yield.
+        shuffle: False keeps the examples' order in every epoch.
+
+    Returns:
+        An infinite `tf.data.Dataset` of batches; use
+        ``fit(steps_per_epoch=...)``.
+    """
+    _check_batch_size(batch_size)
+    if count < batch_size:
+        raise ValueError(f"{count} examples are fewer than batch_size={batch_size}; every batch would be dropped")
+    if not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"resumable_batches needs an integer seed; got {seed!r}")
+    if not isinstance(start_step, (int, np.integer)) or start_step < 0:
+        raise ValueError(f"start_step must be a non-negative integer; got {start_step!r}")
+    per_epoch = count // batch_size
+    first_epoch, skip = divmod(int(start_step), per_epoch)
+    # Blocks of at most 60,000 examples and 256 MiB, each permuted by a
+    # stateless op (tf.data's shuffle cannot take a per-epoch tensor seed).
+    element_bytes = sum(4 * int(np.prod(s.shape)) for s in tf.nest.flatten(examples.element_spec))
+    block = max(1, min(count, 60_000, 2**28 // max(element_bytes, 1)))
+
+    def permute(index, examples_block, e):
+        size = tf.shape(tf.nest.flatten(examples_block)[0])[0]
+        order = tf.random.experimental.stateless_shuffle(
+            tf.range(size), seed=tf.stack([tf.constant(int(seed), tf.int64), e * 1_000_003 + index])
+        )
+        return tf.nest.map_structure(lambda x: tf.gather(x, order), examples_block)
+
+    def epoch(e):
+        ds = examples
+        if shuffle:
+            ds = ds.batch(block).enumerate().map(lambda i, b: permute(i, b, e)).unbatch()
+        # Skip the batches already trained on in the epoch resumed mid-way.
+        ds = ds.skip(tf.where(e == first_epoch, tf.constant(skip * batch_size, tf.int64), 0))
+        return ds.batch(batch_size, drop_remainder=True)
+
+    return tf.data.Dataset.range(first_epoch, 2**62).flat_map(epoch).prefetch(tf.data.AUTOTUNE)
+
+
+def _check_batch_size(batch_size):
+    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}")
+
+
+def _check_enough(name, split, count, batch_size):
+    if count < batch_size:
+        raise ValueError(
+            f"Dataset {name!r} split {split!r} has {count} examples, fewer than "
+            f"batch_size={batch_size}; every batch would be dropped"
+        )
 
 
 def _converter(with_labels, image_size):
