@@ -5,3 +5,5 @@ from ganzoo.callbacks.training_health import TrainingHealth, TrainingHealthWarni
 from ganzoo.callbacks.evaluation import FrechetDistance, InceptionScore, KernelDistance
 from ganzoo.callbacks.sample_grid import SampleGrid
 from ganzoo.callbacks.stop_at_step import StopAtStep
+from ganzoo.callbacks.divergence import DivergenceError, StopOnDivergence
+from ganzoo.callbacks.backup import GANBackup

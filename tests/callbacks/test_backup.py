@@ -1,0 +1,135 @@
+"""`GANBackup`: exact resume mid-epoch, atomic files, no NaN backups, fingerprints."""
+
+import json
+import os
+
+import h5py
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import ganzoo
+from ganzoo.callbacks.backup import GANBackup
+
+POINTS = np.random.default_rng(0).normal(size=(40, 2)).astype("float32")
+BATCH = 8
+STEPS_PER_EPOCH = len(POINTS) // BATCH  # 5
+EPOCHS = 3
+
+
+def make_gan(seed=0):
+    keras.utils.set_random_seed(seed)
+    generator = ganzoo.architectures.mlp_generator(2, 2, hidden_units=(16,))
+    discriminator = ganzoo.architectures.mlp_discriminator(2, hidden_units=(16,))
+    gan = ganzoo.VanillaGAN(generator=generator, discriminator=discriminator, latent_dim=2, seed=seed)
+    gan.compile()
+    return gan
+
+
+def stream(start_step=0, points=POINTS):
+    examples = tf.data.Dataset.from_tensor_slices(points)
+    return ganzoo.data.resumable_batches(examples, len(points), BATCH, seed=3, start_step=start_step)
+
+
+def state(gan):
+    """Every variable a resumed run must get back."""
+    variables = gan.weights + gan.d_optimizer.variables + gan.g_optimizer.variables
+    return [np.array(v.numpy()) for v in variables] + [gan.seed_generator.state.numpy()]
+
+
+def saved_state(backup_dir):
+    with h5py.File(os.path.join(backup_dir, "latest.weights.h5"), "r") as f:
+        return json.loads(f.attrs["ganzoo_backup_state"])
+
+
+class Killed(Exception):
+    pass
+
+
+class Crash(keras.callbacks.Callback):
+    """Stands in for a kill after ``step`` steps (before later callbacks run)."""
+
+    def __init__(self, step):
+        super().__init__()
+        self.step = step
+
+    def on_train_batch_end(self, batch, logs=None):
+        if int(self.model.g_optimizer.iterations) == self.step:
+            raise Killed
+
+
+def fit(gan, backup, start_step=0, callbacks=()):
+    return gan.fit(
+        stream(start_step), epochs=EPOCHS, steps_per_epoch=STEPS_PER_EPOCH, verbose=0,
+        callbacks=[*callbacks, backup],
+    )
+
+
+def test_resume_mid_epoch_ends_like_an_uninterrupted_run(tmp_path):
+    reference = make_gan()
+    expected = fit(reference, GANBackup(str(tmp_path / "a"), save_freq=3)).history
+
+    gan = make_gan()
+    with pytest.raises(Killed):
+        fit(gan, GANBackup(str(tmp_path / "b"), save_freq=3), callbacks=[Crash(8)])
+    # Saved at steps 0, 3, 5 (epoch end) and 6: the kill at step 8 loses 7 and 8.
+    assert saved_state(tmp_path / "b")["step"] == 6
+
+    resumed = make_gan(seed=1)  # a new process: other initial weights, other seed state
+    backup = GANBackup(str(tmp_path / "b"), save_freq=3)
+    step = backup.restore(resumed)
+    assert step == 6
+    history = fit(resumed, backup, start_step=step).history
+    for a, b in zip(state(reference), state(resumed), strict=True):
+        np.testing.assert_array_equal(a, b)
+    # Epoch 1 was resumed after 1 of its 5 batches: its means (trackers
+    # restored) and the epoch after it equal the uninterrupted run's.
+    assert history.keys() == expected.keys()
+    for name in expected:
+        assert history[name] == expected[name][1:], name
+    assert not os.path.exists(tmp_path / "b")  # delete_checkpoint
+
+
+def test_a_write_cut_short_leaves_the_previous_backup(tmp_path):
+    gan = make_gan()
+    backup_dir = tmp_path / "backup"
+    with pytest.raises(Killed):
+        fit(gan, GANBackup(str(backup_dir), save_freq=2), callbacks=[Crash(5)])
+    # A kill in the middle of the next save leaves a partial temporary file.
+    (backup_dir / "tmp-12345.weights.h5").write_bytes(b"\x89HDF\r\n\x1a\n truncated")
+    resumed = make_gan()
+    assert GANBackup(str(backup_dir), save_freq=2).restore(resumed) == 4
+    assert os.listdir(backup_dir) == ["latest.weights.h5"]
+
+
+def test_non_finite_weights_never_overwrite_the_last_good_backup(tmp_path):
+    gan = make_gan()
+    backup_dir = str(tmp_path / "backup")
+    # A good batch, then NaN ones. Without StopOnDivergence training goes on
+    # with NaN weights; the backup must not follow.
+    batches = np.stack([POINTS[:8], POINTS[8:16] * np.nan, POINTS[16:24], POINTS[24:32]])
+    gan.fit(tf.data.Dataset.from_tensor_slices(batches), epochs=1, steps_per_epoch=4, verbose=0,
+            callbacks=[GANBackup(backup_dir, save_freq=1, delete_checkpoint=False)])
+    assert np.isnan(gan.generator.get_weights()[0]).any()
+    assert saved_state(backup_dir)["step"] == 1  # the only finite step
+    restored = make_gan(seed=5)
+    GANBackup(backup_dir).restore(restored)
+    assert all(np.isfinite(w).all() for w in restored.get_weights())
+
+
+def test_a_backup_written_with_other_settings_is_refused(tmp_path):
+    gan = make_gan()
+    backup_dir = str(tmp_path / "backup")
+    with pytest.raises(Killed):
+        fit(gan, GANBackup(backup_dir, save_freq=1, fingerprint={"batch_size": 8, "seed": 0}), callbacks=[Crash(2)])
+    with pytest.raises(ValueError, match=r"different run.*'batch_size': \(8, 16\).*delete"):
+        GANBackup(backup_dir, fingerprint={"batch_size": 16, "seed": 0}).restore(make_gan())
+
+
+def test_an_unreadable_backup_is_a_clear_error(tmp_path):
+    backup_dir = tmp_path / "backup"
+    backup_dir.mkdir()
+    (backup_dir / "latest.weights.h5").write_bytes(b"not hdf5")
+    with pytest.raises(ValueError, match="latest.weights.h5.*unreadable.*start afresh"):
+        GANBackup(str(backup_dir)).restore(make_gan())

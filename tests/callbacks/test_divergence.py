@@ -1,0 +1,59 @@
+"""`StopOnDivergence`: the first NaN/Inf step stops training, by name, before any backup."""
+
+import json
+import math
+import os
+
+import h5py
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import ganzoo
+from ganzoo.callbacks import DivergenceError, GANBackup, StopOnDivergence
+from ganzoo.callbacks.divergence import non_finite_logs
+
+
+def make_gan(seed=0):
+    keras.utils.set_random_seed(seed)
+    generator = ganzoo.architectures.mlp_generator(2, 2, hidden_units=(16,))
+    discriminator = ganzoo.architectures.mlp_discriminator(2, hidden_units=(16,))
+    gan = ganzoo.VanillaGAN(generator=generator, discriminator=discriminator, latent_dim=2, seed=seed)
+    gan.compile()
+    return gan
+
+
+def test_a_nan_batch_stops_at_its_step_and_the_backup_keeps_the_step_before(tmp_path):
+    points = np.random.default_rng(0).normal(size=(6, 8, 2)).astype("float32")
+    points[3, 0, 0] = np.nan  # the 4th step's real batch
+    gan = make_gan()
+    backup_dir = str(tmp_path / "backup")
+    with pytest.raises(DivergenceError, match=r"diverged at step 4 \(batch 3 of the epoch\): d_loss=nan") as error:
+        gan.fit(tf.data.Dataset.from_tensor_slices(points), epochs=1, verbose=0,
+                callbacks=[StopOnDivergence(), GANBackup(backup_dir, save_freq=1)])
+    assert error.value.step == 4 and math.isnan(error.value.values["d_loss"])
+    with h5py.File(os.path.join(backup_dir, "latest.weights.h5"), "r") as f:
+        assert json.loads(f.attrs["ganzoo_backup_state"])["step"] == 3
+    restored = make_gan(seed=1)
+    assert GANBackup(backup_dir).restore(restored) == 3
+    assert all(np.isfinite(w).all() for w in restored.get_weights())
+    assert int(restored.g_optimizer.iterations) == 3
+
+
+def test_an_infinite_loss_is_named_with_its_value():
+    callback = StopOnDivergence()
+    callback.set_model(make_gan())
+    callback.on_train_batch_end(0, {"d_loss": 0.7, "g_loss": 1.2})  # finite: nothing happens
+    with pytest.raises(DivergenceError, match=r"step 0 .*g_loss=inf"):
+        callback.on_train_batch_end(0, {"d_loss": 0.7, "g_loss": np.float32(np.inf)})
+
+
+def test_gradient_norms_overflowing_under_loss_scaling_are_skipped_steps_not_divergence():
+    logs = {"d_loss": 0.5, "d_grad_norm": float("inf")}
+
+    class Model:
+        d_optimizer = keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD())
+
+    assert non_finite_logs(logs, Model()) == {}
+    assert non_finite_logs(logs, make_gan()) == {"d_grad_norm": float("inf")}
