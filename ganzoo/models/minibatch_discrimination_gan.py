@@ -13,8 +13,7 @@ generated samples (the base class's default) every o(x) would mix similarities
 to reals and to fakes, and D could read the labels from the batch composition
 instead of learning what real data looks like. So ``discriminate`` calls D
 once on the real half and once on the fake half, as in the paper's code; G's
-objective goes through the same hook, so D scores G's fakes within a
-fake-only group there too.
+objective scores G's fakes within a fake-only group too.
 
 This is the same game as the merged batch of Goodfellow et al. 2014: D
 minimises the same loss, the mean cross-entropy of the real half labelled 1
@@ -77,6 +76,15 @@ class MinibatchDiscriminationGAN(VanillaGAN):
             keras.ops.cast(fake_images, real_images.dtype), training=training
         )
         return real_logits, fake_logits
+
+    def generator_objective(self, real_images, fake_images):
+        """G's loss on D's logits for the fake-only group.
+
+        The same fake logits as ``discriminate`` gives (the groups are scored
+        independently), without scoring the real group G's loss ignores.
+        """
+        fake_logits = self.discriminator(fake_images, training=True)
+        return self.generator_loss(fake_logits), fake_logits
 
     @classmethod
     def build_networks(cls, data_shape, latent_dim):

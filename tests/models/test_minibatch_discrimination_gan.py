@@ -41,6 +41,9 @@ def test_discriminate_scores_real_and_fake_groups_separately():
     np.testing.assert_allclose(fake_logits, gan.discriminator(fake), rtol=1e-5)
     merged = gan.discriminator(tf.concat([real, fake], 0))[:8]
     assert not np.allclose(real_logits, merged)
+    # G's objective sees the same fake-only logits.
+    _, g_fake_logits = gan.generator_objective(real, fake)
+    np.testing.assert_allclose(g_fake_logits, fake_logits, rtol=1e-5)
 
 
 def test_tiny_fit_and_round_trip(tmp_path):
