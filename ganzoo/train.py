@@ -10,16 +10,27 @@ Fashion-MNIST and writes, under ``--output_dir``:
 * ``generator/`` (a SavedModel, see `ganzoo.export`);
 * ``metrics.json`` (final logs, history, flags, wall time).
 
+While it runs, ``backup/`` holds the last good state (`ganzoo.callbacks.GANBackup`,
+every ``--checkpoint_every`` steps and at every epoch end). A run killed at any
+step and started again with the same command resumes from it and ends with the
+weights an uninterrupted run ends with: the data order is a function of
+``(--seed, step)`` (`ganzoo.data.resumable_batches`) and the SeedGenerator,
+optimizers and epoch means are restored. A NaN or infinite loss stops the run
+naming the step (``--on_divergence=stop``), or restores the last good backup
+with lower learning rates and goes on (``--on_divergence=restore``).
+
 Examples:
 
     python -m ganzoo.train --model=wgan_gp --epochs=10
     python -m ganzoo.train --model=minibatch_discrimination --dataset=grid25 --steps=3000
 """
 
+import csv
 import json
 import math
 import os
 import platform
+import shutil
 import sys
 import time
 
@@ -46,20 +57,21 @@ flags.DEFINE_bool("mixed_precision", False, "mixed_bfloat16 on CPU/TPU, mixed_fl
 flags.DEFINE_integer("num_samples", 64, "Samples in each picture.")
 flags.DEFINE_bool("export", True, "Export the generator as a SavedModel at the end.")
 flags.DEFINE_integer("verbose", 1, "Keras progress: 0 silent, 1 progress bar, 2 one line per epoch.")
-
-
-def _data_shape(dataset):
-    spec = dataset.element_spec
-    spec = spec[0] if isinstance(spec, tuple) else spec
-    return tuple(spec.shape[1:])
+flags.DEFINE_integer("mixture_points", 100_000, "Points of ring8/grid25, drawn once from --seed (one epoch).")
+flags.DEFINE_integer("checkpoint_every", 250, "Back up every this many steps (and at epoch ends); 0: epoch ends only.")
+flags.DEFINE_bool("deterministic", False, "tf.config.experimental.enable_op_determinism(): bit-identical reruns.")
+flags.DEFINE_enum("on_divergence", "stop", ["stop", "restore"], "On a NaN/Inf loss: stop, or restore the last "
+                  "good backup, scale the learning rates by --divergence_lr_scale and go on.")
+flags.DEFINE_float("divergence_lr_scale", 0.5, "Learning-rate factor of each --on_divergence=restore.")
+flags.DEFINE_integer("max_divergence_restores", 3, "Restores after which a divergence stops the run.")
 
 
 def _fit_schedule(steps, epochs, batches_per_epoch):
-    """Returns (epochs, steps_per_epoch or None) for ``model.fit``."""
+    """Returns (epochs, steps_per_epoch) for ``model.fit`` on endless data."""
     if steps is None:
         if epochs < 1:
             raise ValueError(f"--epochs must be >= 1; got {epochs}")
-        return epochs, None
+        return epochs, batches_per_epoch
     if steps < 1:
         raise ValueError(f"--steps must be >= 1; got {steps}")
     per_epoch = min(steps, batches_per_epoch)
@@ -95,11 +107,18 @@ def optimizers_for(gan, d_learning_rate, g_learning_rate):
     return d_optimizer, g_optimizer
 
 
-def train(argv_flags):
-    """Runs the whole job from parsed flags; returns the metrics dict."""
+def train(argv_flags, extra_callbacks=()):
+    """Runs the whole job from parsed flags; returns the metrics dict.
+
+    Resumes from ``<output_dir>/backup`` when a killed run left one.
+    ``extra_callbacks`` go before the divergence check and the backup.
+    """
     import keras
+    import tensorflow as tf
 
     import ganzoo
+    from ganzoo.callbacks.backup import GANBackup
+    from ganzoo.callbacks.divergence import DivergenceError, StopOnDivergence
     from ganzoo.callbacks.sample_grid import SampleGrid
     from ganzoo.callbacks.stop_at_step import StopAtStep
     from ganzoo.utils.image_grid import samples_picture, write_png
@@ -109,8 +128,12 @@ def train(argv_flags):
     if not isinstance(model_args, dict):
         raise ValueError(f"--model_args must be a JSON object; got {f.model_args!r}")
     ganzoo.models.get(f.model)  # unknown names fail before any data is read
+    if f.checkpoint_every < 0:
+        raise ValueError(f"--checkpoint_every must be >= 0; got {f.checkpoint_every}")
     output_dir = f.output_dir or os.path.join("runs", f"{f.model}-{f.dataset}")
     os.makedirs(output_dir, exist_ok=True)
+    if f.deterministic:
+        tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(f.seed)
 
     strategy = None
@@ -120,21 +143,15 @@ def train(argv_flags):
         distribute.set_mixed_precision(f.mixed_precision)
         strategy = distribute.get_strategy(f.strategy)
 
-    dataset = ganzoo.data.load(
-        f.dataset, batch_size=f.batch_size, seed=f.seed, data_dir=f.data_dir, repeat=f.steps is not None
+    examples, count = ganzoo.data.load_examples(
+        f.dataset, seed=f.seed, data_dir=f.data_dir, num_samples=f.mixture_points
     )
-    data_shape = _data_shape(dataset)
+    if count < f.batch_size:
+        raise ValueError(f"{f.dataset!r} has {count} examples, fewer than --batch_size={f.batch_size}")
+    data_shape = tuple(examples.element_spec.shape)
     latent_dim = f.latent_dim or (128 if len(data_shape) == 3 else 2)
-    reference = None
-    if f.dataset in ganzoo.data.MIXTURES:
-        reference = ganzoo.data.MIXTURES[f.dataset].centers
-        batches_per_epoch = 100_000 // f.batch_size
-    else:
-        batches_per_epoch = int(dataset.cardinality()) if f.steps is None else None
-        if batches_per_epoch is None:
-            _, count = ganzoo.data.load_raw(f.dataset, "train", f.data_dir)
-            batches_per_epoch = count // f.batch_size
-    epochs, steps_per_epoch = _fit_schedule(f.steps, f.epochs, batches_per_epoch)
+    reference = ganzoo.data.MIXTURES[f.dataset].centers if f.dataset in ganzoo.data.MIXTURES else None
+    epochs, steps_per_epoch = _fit_schedule(f.steps, f.epochs, count // f.batch_size)
 
     def make():
         gan = build(f.model, f.loss, model_args, data_shape, latent_dim, f.seed, f.d_steps, f.track_meters)
@@ -148,32 +165,73 @@ def train(argv_flags):
     else:
         gan = make()
 
+    backup_dir = os.path.join(output_dir, "backup")
+    backup = GANBackup(
+        backup_dir,
+        save_freq=f.checkpoint_every or "epoch",
+        fingerprint=_fingerprint(f, model_args, latent_dim),
+        delete_checkpoint=False,  # deleted below, once every output is written
+    )
     log_dir = os.path.join(output_dir, "tensorboard")
-    samples = SampleGrid(
-        os.path.join(output_dir, "samples"), num=f.num_samples, seed=f.seed, log_dir=log_dir, reference=reference
-    )
-    callbacks = [
-        keras.callbacks.TensorBoard(log_dir=log_dir, write_graph=False),
-        keras.callbacks.CSVLogger(os.path.join(output_dir, "log.csv"), append=True),
-        samples,
-    ]
-    if f.steps is not None:
-        callbacks.append(StopAtStep(f.steps))
-
+    log_csv = os.path.join(output_dir, "log.csv")
+    total_steps = f.steps if f.steps is not None else epochs * steps_per_epoch
+    divergences = []
     start = time.time()
-    history = gan.fit(
-        dataset, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks, verbose=f.verbose
-    )
+    step = resumed_from = backup.restore(gan)
+    if step:
+        print(f"Resuming from the backup of step {step} in {backup_dir}")
+    while True:
+        _keep_log_rows(log_csv, step // steps_per_epoch)
+        if step >= total_steps:
+            break  # a finished run killed before it wrote its outputs
+        samples = SampleGrid(
+            os.path.join(output_dir, "samples"), num=f.num_samples, seed=f.seed, log_dir=log_dir, reference=reference
+        )
+        callbacks = [
+            keras.callbacks.TensorBoard(log_dir=log_dir, write_graph=False),
+            keras.callbacks.CSVLogger(log_csv, append=True),
+            samples,
+            *([StopAtStep(f.steps)] if f.steps is not None else []),
+            *extra_callbacks,
+            StopOnDivergence(),
+            backup,  # last: sees StopAtStep's stop, never sees a diverged step
+        ]
+        dataset = ganzoo.data.resumable_batches(examples, count, f.batch_size, f.seed, start_step=step)
+        try:
+            gan.fit(
+                dataset, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks, verbose=f.verbose,
+                shuffle=False,  # the order is resumable_batches'
+            )
+            break
+        except DivergenceError as error:
+            if f.on_divergence != "restore" or len(divergences) >= f.max_divergence_restores:
+                if divergences:
+                    raise DivergenceError(
+                        f"{error} ({len(divergences)} restores with learning rates scaled by "
+                        f"{f.divergence_lr_scale} did not help)", error.step, error.values,
+                    ) from error
+                raise
+            step = backup.restore(gan)
+            rates = _scale_learning_rates(gan, f.divergence_lr_scale)
+            backup.backup_now()  # the lowered rates survive a kill
+            divergences.append(
+                {"step": error.step, "values": {k: str(v) for k, v in error.values.items()},
+                 "restored_step": step, **rates}
+            )
+            logging.warning("%s\nRestored the backup of step %d; learning rates now %s", error, step, rates)
     wall_time = time.time() - start
 
     gan.save(os.path.join(output_dir, "model.keras"))
     write_png(os.path.join(output_dir, "samples.png"), samples_picture(gan.generate(f.num_samples, seed=f.seed), reference))
     if f.export:
         ganzoo.export.export_generator(gan, os.path.join(output_dir, "generator"))
+    history = _read_log(log_csv)
     metrics = {
-        "final": {k: float(v[-1]) for k, v in history.history.items()},
-        "history": {k: [float(x) for x in v] for k, v in history.history.items()},
+        "final": {k: v[-1] for k, v in history.items()},
+        "history": history,
         "steps": int(gan.g_optimizer.iterations),
+        "resumed_from_step": resumed_from,
+        "divergences": divergences,
         "wall_time_s": round(wall_time, 1),
         "machine": f"{platform.machine()} {os.cpu_count()} CPU cores, {platform.platform()}",
         "command": "python -m ganzoo.train " + " ".join(sys.argv[1:]),
@@ -181,21 +239,84 @@ def train(argv_flags):
     }
     with open(os.path.join(output_dir, "metrics.json"), "w") as fp:
         json.dump(metrics, fp, indent=2)
+    shutil.rmtree(backup_dir, ignore_errors=True)  # every output is written: nothing left to resume
     logging.info("Wrote %s (model.keras, generator/, samples.png, metrics.json)", output_dir)
     print(f"Done in {wall_time:.0f} s; outputs in {output_dir}")
     return metrics
 
 
+def _fingerprint(f, model_args, latent_dim):
+    """What a backup must have been written with to be resumed."""
+    return {
+        "model": f.model, "loss": f.loss, "model_args": model_args, "dataset": f.dataset,
+        "mixture_points": f.mixture_points if f.dataset in _mixtures() else None,
+        "batch_size": f.batch_size, "latent_dim": latent_dim, "seed": f.seed, "d_steps": f.d_steps,
+        "track_meters": f.track_meters, "mixed_precision": f.mixed_precision,
+        # The backup holds the learning rates (maybe lowered by --on_divergence=restore):
+        # other flags would be silently ignored, so they are refused.
+        "d_learning_rate": f.d_learning_rate, "g_learning_rate": f.g_learning_rate,
+    }
+
+
+def _mixtures():
+    from ganzoo.data.mixtures import MIXTURES
+
+    return MIXTURES
+
+
+def _scale_learning_rates(gan, scale):
+    """Multiplies both learning rates by ``scale``; returns the new ones."""
+    import keras
+
+    rates = {}
+    for name in ("d_optimizer", "g_optimizer"):
+        optimizer = getattr(gan, name)
+        rate = float(keras.ops.convert_to_numpy(optimizer.learning_rate)) * scale
+        optimizer.learning_rate = rate
+        rates[name.replace("optimizer", "learning_rate")] = rate
+    return rates
+
+
+def _keep_log_rows(path, epochs_done):
+    """Keeps the rows of log.csv of the first ``epochs_done`` epochs: a
+    resumed run writes the later ones again, a fresh run (0) a new file."""
+    if not os.path.exists(path):
+        return
+    with open(path, newline="") as fp:
+        rows = list(csv.reader(fp))
+    kept = [row for row in rows[1:] if row and int(row[0]) < epochs_done]
+    if not kept:
+        os.remove(path)
+        return
+    with open(path, "w", newline="") as fp:
+        csv.writer(fp).writerows(rows[:1] + kept)
+
+
+def _read_log(path):
+    """``{name: [value per epoch]}`` from log.csv (the whole run, resumed or not)."""
+    if not os.path.exists(path):
+        return {}
+    with open(path, newline="") as fp:
+        rows = list(csv.DictReader(fp))
+    names = [n for n in (rows[0] if rows else {}) if n != "epoch" and all(r[n] not in ("", "NA") for r in rows)]
+    return {name: [float(row[name]) for row in rows] for name in names}
+
+
 _OWN_FLAGS = (
     "model loss model_args dataset epochs steps batch_size latent_dim seed output_dir d_learning_rate "
-    "g_learning_rate d_steps strategy mixed_precision"
+    "g_learning_rate d_steps strategy mixed_precision checkpoint_every deterministic on_divergence"
 ).split()
 
 
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-    train(FLAGS)
+    from ganzoo.callbacks.divergence import DivergenceError
+
+    try:
+        train(FLAGS)
+    except DivergenceError as error:
+        sys.exit(f"ganzoo.train: {error}")
 
 
 if __name__ == "__main__":
