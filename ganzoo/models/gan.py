@@ -207,7 +207,10 @@ class GAN(keras.Model):
         """Returns ``(real_logits, fake_logits)``.
 
         One merged batch, real images first then generated ones, so that
-        batch-norm statistics are shared by both halves.
+        batch-norm statistics are shared by both halves. Under tf.distribute
+        D sees the replica's examples only: batch-coupled layers (batch norm,
+        minibatch discrimination) use per-replica statistics unless they
+        synchronise themselves (``normalization="sync_batch"``).
         """
         batch = tf.concat([real_images, tf.cast(fake_images, real_images.dtype)], axis=0)
         logits = self.discriminator(batch, training=training)
@@ -215,7 +218,13 @@ class GAN(keras.Model):
         return real_logits, fake_logits
 
     def discriminator_regularizers(self, real_images, fake_images):
-        """Extra terms added to D's loss, as ``{name: scalar}``."""
+        """Extra terms added to D's loss, as ``{name: scalar}``.
+
+        Under tf.distribute they are computed per replica, on the replica's
+        examples (the gradient penalty: per-example terms, whose mean over
+        replicas is the global-batch mean). Draw their randomness with
+        `draw_random` to keep a step independent of the replica count.
+        """
         return {}
 
     def generator_objective(self, real_images, fake_images):
