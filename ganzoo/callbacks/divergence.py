@@ -72,7 +72,7 @@ class StopOnDivergence(keras.callbacks.Callback):
         names = sorted(bad, key=lambda name: ("loss" not in name, name))
         values = ", ".join(f"{name}={bad[name]}" for name in names)
         raise DivergenceError(
-            f"Training diverged at step {step} (batch {batch} of the epoch): {values}. "
+            f"Training diverged at step {step}: {values}. "
             f"The weights of this step are not saved; the last good checkpoint is kept. "
             f"Lower the learning rates, or let python -m ganzoo.train --on_divergence=restore "
             f"restore the last good checkpoint and halve them.",

@@ -29,7 +29,7 @@ def test_a_nan_batch_stops_at_its_step_and_the_backup_keeps_the_step_before(tmp_
     points[3, 0, 0] = np.nan  # the 4th step's real batch
     gan = make_gan()
     backup_dir = str(tmp_path / "backup")
-    with pytest.raises(DivergenceError, match=r"diverged at step 4 \(batch 3 of the epoch\): d_loss=nan") as error:
+    with pytest.raises(DivergenceError, match=r"diverged at step 4: d_loss=nan, g_loss=nan, d_grad_norm=nan") as error:
         gan.fit(tf.data.Dataset.from_tensor_slices(points), epochs=1, verbose=0,
                 callbacks=[StopOnDivergence(), GANBackup(backup_dir, save_freq=1)])
     assert error.value.step == 4 and math.isnan(error.value.values["d_loss"])
@@ -45,7 +45,7 @@ def test_an_infinite_loss_is_named_with_its_value():
     callback = StopOnDivergence()
     callback.set_model(make_gan())
     callback.on_train_batch_end(0, {"d_loss": 0.7, "g_loss": 1.2})  # finite: nothing happens
-    with pytest.raises(DivergenceError, match=r"step 0 .*g_loss=inf"):
+    with pytest.raises(DivergenceError, match=r"diverged at step 0: g_loss=inf"):
         callback.on_train_batch_end(0, {"d_loss": 0.7, "g_loss": np.float32(np.inf)})
 
 
