@@ -69,12 +69,13 @@ def load_sampler(model):
 
 
 def _keras_sampler(path):
-    import keras
     import tensorflow as tf
 
     import ganzoo  # noqa: F401  (registers the GAN classes for deserialization)
 
-    loaded = keras.models.load_model(path, compile=False)
+    from ganzoo import saving
+
+    loaded = saving.load_keras(path, compile=False)  # safe mode, integrity checked
     if hasattr(loaded, "generate"):
         return loaded.generate
     latent_dim = loaded.input_shape[-1]
@@ -91,7 +92,9 @@ def _saved_model_sampler(path, batch_size=250):
     import tensorflow as tf
     import tensorflow_hub as hub
 
-    loaded = hub.load(path)
+    from ganzoo import saving
+
+    loaded = saving.load_saved_model(path, loader=hub.load)
     signatures = getattr(loaded, "signatures", {})
     if "serving_default" not in signatures:
         raise ValueError(f"The SavedModel {path!r} has no serving_default signature; got {sorted(signatures)}")

@@ -19,19 +19,12 @@ flags.DEFINE_string("out", "grid.png", "PNG file to write.")
 
 def load_sampler(model):
     """Returns a function ``(num, seed) -> float32 samples in [-1, 1]``."""
-    from ganzoo import zoo
+    from ganzoo import saving, zoo
 
     if model.endswith(".keras"):
-        import keras
-
-        import ganzoo  # noqa: F401 - registers the GAN classes
-
-        gan = keras.models.load_model(model, safe_mode=True)
-        return gan.generate
+        return saving.load_keras(model).generate  # safe mode, integrity checked
     if os.path.isdir(model) and os.path.exists(os.path.join(model, "saved_model.pb")):
-        import tensorflow as tf
-
-        saved_model = tf.saved_model.load(model)
+        saved_model = saving.load_saved_model(model)
         return lambda num, seed: saved_model.sample(num=num, seed=seed)["images"].numpy()
     return zoo.load(model).sample
 

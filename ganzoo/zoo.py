@@ -67,7 +67,7 @@ class ZooModel:
         z = np.asarray(z, np.float32)
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"z must have shape (num, {self.latent_dim}); got {z.shape}")
-        return self.saved_model.generate(z)["images"].numpy()
+        return self.saved_model.serving_default(z)["images"].numpy()
 
 
 def resolve(name_or_path):
