@@ -5,6 +5,8 @@ and zoo directories are verified against their card before TensorFlow loads."""
 import ast
 import json
 import pathlib
+import subprocess
+import sys
 import zipfile
 
 import keras
@@ -14,7 +16,6 @@ import tensorflow as tf
 
 import ganzoo
 from ganzoo import cards, saving, zoo
-from ganzoo.sample import load_sampler
 from helpers import LATENT_DIM, tiny_networks
 
 
@@ -38,7 +39,6 @@ def copy(source, target):
 def test_a_good_keras_file_loads_in_safe_mode(saved):
     root, samples = saved
     np.testing.assert_array_equal(saving.load_keras(root / "model.keras").generate(3, seed=4), samples)
-    np.testing.assert_array_equal(load_sampler(str(root / "model.keras"))(3, 4), samples)
 
 
 def test_truncated_corrupted_and_foreign_keras_files_name_the_file(saved, tmp_path):
@@ -47,7 +47,7 @@ def test_truncated_corrupted_and_foreign_keras_files_name_the_file(saved, tmp_pa
     truncated = tmp_path / "truncated.keras"
     truncated.write_bytes(data[: len(data) // 2])
     with pytest.raises(saving.CorruptFileError, match=r"truncated.keras.*truncated or corrupted"):
-        load_sampler(str(truncated))  # the sample CLI's loader
+        saving.load_keras(truncated)
     # Flip a byte inside the weights member.
     with zipfile.ZipFile(root / "model.keras") as archive:
         info = archive.getinfo("model.weights.h5")
@@ -63,6 +63,18 @@ def test_truncated_corrupted_and_foreign_keras_files_name_the_file(saved, tmp_pa
         saving.load_keras(tmp_path / "foreign.keras")
     with pytest.raises(FileNotFoundError, match="missing.keras"):
         saving.load_keras(tmp_path / "missing.keras")
+
+
+def test_the_sample_cli_names_a_truncated_file(saved, tmp_path):
+    root, _ = saved
+    truncated = tmp_path / "cut.keras"
+    truncated.write_bytes((root / "model.keras").read_bytes()[:1000])
+    result = subprocess.run(
+        [sys.executable, "-m", "ganzoo.sample", f"--model={truncated}", f"--out={tmp_path / 'grid.png'}"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode != 0
+    assert f"CorruptFileError: '{truncated}' is not a readable .keras file" in result.stderr
 
 
 def test_lambda_layers_are_refused(tmp_path):
@@ -87,7 +99,7 @@ def test_a_truncated_saved_model_names_the_file(saved, tmp_path, damaged, culpri
     data = (target / damaged).read_bytes()
     (target / damaged).write_bytes(data[: len(data) // 2])
     with pytest.raises(saving.CorruptFileError, match=rf"Cannot load the SavedModel .*generator.*{culprit}.*truncated"):
-        load_sampler(str(target))(2, 0)
+        saving.load_saved_model(target)
 
 
 def test_every_keras_load_in_ganzoo_is_in_safe_mode():
