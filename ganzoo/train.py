@@ -229,7 +229,7 @@ def train(argv_flags, extra_callbacks=()):
     metrics = {
         "final": {k: v[-1] for k, v in history.items()},
         "history": history,
-        "steps": int(gan.g_optimizer.iterations),
+        "steps": int(gan.g_optimizer.iterations.numpy()),
         "resumed_from_step": resumed_from,
         "divergences": divergences,
         "wall_time_s": round(wall_time, 1),

@@ -23,7 +23,7 @@ class DivergenceError(FloatingPointError):
 def training_step(model):
     """Steps trained so far: the generator's (or the only) optimizer's iterations."""
     optimizer = getattr(model, "g_optimizer", None) or getattr(model, "optimizer", None)
-    return int(optimizer.iterations) if optimizer is not None else None
+    return int(optimizer.iterations.numpy()) if optimizer is not None else None
 
 
 def non_finite_logs(logs, model=None):

@@ -17,5 +17,5 @@ class StopAtStep(keras.callbacks.Callback):
         self.steps = steps
 
     def on_train_batch_end(self, batch, logs=None):
-        if int(self.model.g_optimizer.iterations) >= self.steps:
+        if int(self.model.g_optimizer.iterations.numpy()) >= self.steps:  # .numpy(): a MirroredVariable has no __int__
             self.model.stop_training = True
