@@ -105,6 +105,14 @@ def _score_points(gan, dataset, num_samples, name):
     return command, {k: float(v) if not isinstance(v, (int, str)) else v for k, v in result.items()}
 
 
+def _write_scatter(gan, dataset, path):
+    """The 2500 scored samples in white, the mixture's modes in red."""
+    from ganzoo.data import MIXTURES
+    from ganzoo.utils.image_grid import scatter_image, write_png
+
+    write_png(path, scatter_image(gan.generate(2500, seed=0), reference=MIXTURES[dataset].centers))
+
+
 def publish(run_dir, name, num_samples):
     from ganzoo import cards, zoo
 
@@ -114,11 +122,12 @@ def publish(run_dir, name, num_samples):
         shutil.rmtree(directory)
     os.makedirs(directory)
     shutil.copytree(os.path.join(run_dir, "generator"), os.path.join(directory, "generator"))
-    shutil.copy(os.path.join(run_dir, "samples.png"), os.path.join(directory, "samples.png"))
     if len(gan.image_shape) == 3:
+        shutil.copy(os.path.join(run_dir, "samples.png"), os.path.join(directory, "samples.png"))
         command, metrics = _score_images(directory, num_samples)
     else:
         command, metrics = _score_points(gan, card["dataset"], num_samples, name)
+        _write_scatter(gan, card["dataset"], os.path.join(directory, "samples.png"))
     card = {"name": name, **card, "evaluation": {"command": command, "metrics": metrics}}
     card = cards.write_card(directory, card)
     print(json.dumps(card["evaluation"], indent=2))

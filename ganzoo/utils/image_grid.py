@@ -52,7 +52,11 @@ def scatter_image(points, extent=None, size=256, reference=None):
 
     plot(points, (255, 255, 255), 0)
     if reference is not None:
-        plot(np.asarray(reference, np.float64), (255, 0, 0), 1)
+        # Hollow red markers, so that the samples on a mode stay visible.
+        for x, y in np.round((np.asarray(reference) / extent + 1.0) / 2.0 * (size - 1)).astype(int):
+            for dx, dy in ((-3, 0), (3, 0), (0, -3), (0, 3)):
+                if 0 <= x + dx < size and 0 <= y + dy < size:
+                    picture[size - 1 - (y + dy), x + dx] = (255, 0, 0)
     return picture
 
 
