@@ -37,7 +37,7 @@ class BlockAt(keras.callbacks.Callback):
         self.step, self.marker = step, marker
 
     def on_train_batch_end(self, batch, logs=None):
-        if int(self.model.g_optimizer.iterations) == self.step:
+        if int(self.model.g_optimizer.iterations.numpy()) == self.step:
             open(self.marker, "w").close()
             time.sleep(600)
 
