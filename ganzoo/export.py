@@ -9,8 +9,9 @@ The SavedModel has three signatures, all usable through
 * ``sample(num, seed)``: draws z ~ N(0, I) with a stateless seed and returns
   ``{"images", "z"}``, so that a user needs no latent size to sample.
 
-The loaded object also has the plain functions ``generate(z)``,
-``generate_uint8(z)`` and ``sample(num, seed)``.
+The loaded object also has them as plain functions:
+``loaded.serving_default(z)``, ``loaded.uint8(z)`` and ``loaded.sample(num,
+seed)``.
 """
 
 import os

@@ -30,11 +30,9 @@ README_START, README_END = "<!-- zoo-table:start -->", "<!-- zoo-table:end -->"
 
 def _describe(run_dir):
     """Variant, architecture, sizes and training facts of a run."""
-    import keras
+    from ganzoo.saving import load_keras
 
-    import ganzoo  # noqa: F401 - registers the GAN classes
-
-    gan = keras.models.load_model(os.path.join(run_dir, "model.keras"), safe_mode=True)
+    gan = load_keras(os.path.join(run_dir, "model.keras"))
     with open(os.path.join(run_dir, "metrics.json")) as f:
         run = json.load(f)
     flags_used = run["flags"]

@@ -11,10 +11,15 @@ import os
 from absl import app, flags
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("model", None, "Zoo name, model directory, generator SavedModel or .keras file.")
-flags.DEFINE_integer("num", 64, "Number of samples.")
-flags.DEFINE_integer("seed", 0, "Seed of z; the same seed gives the same picture.")
-flags.DEFINE_string("out", "grid.png", "PNG file to write.")
+
+
+def define_flags():
+    """Defined only when run as a program, so that importing this module
+    never clashes with another CLI's flags."""
+    flags.DEFINE_string("model", None, "Zoo name, model directory, generator SavedModel or .keras file.")
+    flags.DEFINE_integer("num", 64, "Number of samples.")
+    flags.DEFINE_integer("seed", 0, "Seed of z; the same seed gives the same picture.")
+    flags.DEFINE_string("out", "grid.png", "PNG file to write.")
 
 
 def load_sampler(model):
@@ -44,4 +49,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    define_flags()
     app.run(main)

@@ -57,6 +57,10 @@ flags.DEFINE_bool("mixed_precision", False, "mixed_bfloat16 on CPU/TPU, mixed_fl
 flags.DEFINE_integer("num_samples", 64, "Samples in each picture.")
 flags.DEFINE_bool("export", True, "Export the generator as a SavedModel at the end.")
 flags.DEFINE_integer("verbose", 1, "Keras progress: 0 silent, 1 progress bar, 2 one line per epoch.")
+flags.DEFINE_list("eval_metrics", [], "Any of is, fid, kid: inception_score / fid / kid in logs each epoch.")
+flags.DEFINE_string("eval_classifier", None, "Classifier of --eval_metrics (default: by image shape).")
+flags.DEFINE_integer("eval_num_samples", 1000, "Generated images scored by --eval_metrics.")
+flags.DEFINE_integer("eval_every_n_epochs", 1, "Score every this many epochs.")
 flags.DEFINE_integer("mixture_points", 100_000, "Points of ring8/grid25, drawn once from --seed (one epoch).")
 flags.DEFINE_integer("checkpoint_every", 250, "Back up every this many steps (and at epoch ends); 0: epoch ends only.")
 flags.DEFINE_bool("deterministic", False, "tf.config.experimental.enable_op_determinism(): bit-identical reruns.")
@@ -152,6 +156,7 @@ def train(argv_flags, extra_callbacks=()):
     latent_dim = f.latent_dim or (128 if len(data_shape) == 3 else 2)
     reference = ganzoo.data.MIXTURES[f.dataset].centers if f.dataset in ganzoo.data.MIXTURES else None
     epochs, steps_per_epoch = _fit_schedule(f.steps, f.epochs, count // f.batch_size)
+    meters = _meter_callbacks(f, data_shape)
 
     def make():
         gan = build(f.model, f.loss, model_args, data_shape, latent_dim, f.seed, f.d_steps, f.track_meters)
@@ -188,6 +193,7 @@ def train(argv_flags, extra_callbacks=()):
             os.path.join(output_dir, "samples"), num=f.num_samples, seed=f.seed, log_dir=log_dir, reference=reference
         )
         callbacks = [
+            *meters,  # first: they write into logs that the others read
             keras.callbacks.TensorBoard(log_dir=log_dir, write_graph=False),
             keras.callbacks.CSVLogger(log_csv, append=True),
             samples,
@@ -243,6 +249,30 @@ def train(argv_flags, extra_callbacks=()):
     logging.info("Wrote %s (model.keras, generator/, samples.png, metrics.json)", output_dir)
     print(f"Done in {wall_time:.0f} s; outputs in {output_dir}")
     return metrics
+
+
+def _meter_callbacks(f, data_shape):
+    """PacGAN mode coverage on the 2-D mixtures; IS/FID/KID when asked."""
+    from ganzoo import callbacks
+
+    if f.dataset in _mixtures():
+        if f.eval_metrics:
+            raise ValueError(
+                f"--eval_metrics={','.join(f.eval_metrics)} scores images; {f.dataset!r} is 2-D points "
+                f"(its mode coverage is logged anyway)"
+            )
+        return [callbacks.ModeCoverage(mixture=f.dataset)]
+    kinds = {"is": callbacks.InceptionScore, "fid": callbacks.FrechetDistance, "kid": callbacks.KernelDistance}
+    unknown = sorted(set(f.eval_metrics) - set(kinds))
+    if unknown:
+        raise ValueError(f"Unknown --eval_metrics {unknown}; choose from {sorted(kinds)}")
+    common = dict(
+        classifier=f.eval_classifier, num_samples=f.eval_num_samples, every_n_epochs=f.eval_every_n_epochs
+    )
+    return [
+        kinds[name](**common) if name == "is" else kinds[name](real=f.dataset, **common)
+        for name in f.eval_metrics
+    ]
 
 
 def _fingerprint(f, model_args, latent_dim):

@@ -32,9 +32,30 @@ def test_cli_writes_every_output_on_a_2d_mixture(tmp_path):
     assert os.listdir(tmp_path / "tensorboard")
     assert metrics["steps"] == 25
     with open(tmp_path / "metrics.json") as f:
-        assert json.load(f)["final"].keys() >= {"d_loss", "g_loss"}
+        final = json.load(f)["final"]
+    # Mode coverage is logged on the mixtures (PacGAN protocol).
+    assert final.keys() >= {"d_loss", "g_loss", "modes", "high_quality", "reverse_kl"}
+    assert 0 <= final["modes"] <= 8 and 0 <= final["high_quality"] <= 100
     gan = keras.models.load_model(tmp_path / "model.keras", safe_mode=True)
     assert gan.latent_dim == 2 and gan.generate(3, seed=0).shape == (3, 2)
+
+
+def test_eval_metrics_land_in_the_logs(tmp_path):
+    if ganzoo.data.idx.find_dir() is None:
+        pytest.skip("apt-get install dataset-fashion-mnist")
+    metrics = run_cli(
+        "--steps=2", "--batch_size=16", "--export=false", "--eval_metrics=is,fid",
+        "--eval_num_samples=100", f"--output_dir={tmp_path}",
+    )
+    final = metrics["final"]
+    assert 1.0 <= final["inception_score"] <= 10.0 and final["fid"] > 0
+
+
+def test_eval_metrics_are_refused_on_points_and_unknown_names(tmp_path):
+    with pytest.raises(ValueError, match="scores images"):
+        run_cli("--dataset=ring8", "--eval_metrics=is", f"--output_dir={tmp_path}")
+    with pytest.raises(ValueError, match=r"Unknown --eval_metrics \['bleu'\]"):
+        run_cli("--eval_metrics=bleu", f"--output_dir={tmp_path}")
 
 
 @pytest.mark.parametrize("model", sorted(ganzoo.models.MODELS))
