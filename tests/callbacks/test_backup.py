@@ -10,6 +10,7 @@ import pytest
 import tensorflow as tf
 
 import ganzoo
+from helpers import tiny_point_gan
 from ganzoo.callbacks.backup import GANBackup
 
 POINTS = np.random.default_rng(0).normal(size=(40, 2)).astype("float32")
@@ -19,12 +20,7 @@ EPOCHS = 3
 
 
 def make_gan(seed=0):
-    keras.utils.set_random_seed(seed)
-    generator = ganzoo.architectures.mlp_generator(2, 2, hidden_units=(16,))
-    discriminator = ganzoo.architectures.mlp_discriminator(2, hidden_units=(16,))
-    gan = ganzoo.VanillaGAN(generator=generator, discriminator=discriminator, latent_dim=2, seed=seed)
-    gan.compile()
-    return gan
+    return tiny_point_gan(seed)
 
 
 def stream(start_step=0, points=POINTS):

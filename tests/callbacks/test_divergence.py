@@ -10,18 +10,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-import ganzoo
+from helpers import tiny_point_gan
 from ganzoo.callbacks import DivergenceError, GANBackup, StopOnDivergence
 from ganzoo.callbacks.divergence import non_finite_logs
 
 
 def make_gan(seed=0):
-    keras.utils.set_random_seed(seed)
-    generator = ganzoo.architectures.mlp_generator(2, 2, hidden_units=(16,))
-    discriminator = ganzoo.architectures.mlp_discriminator(2, hidden_units=(16,))
-    gan = ganzoo.VanillaGAN(generator=generator, discriminator=discriminator, latent_dim=2, seed=seed)
-    gan.compile()
-    return gan
+    return tiny_point_gan(seed)
 
 
 def test_a_nan_batch_stops_at_its_step_and_the_backup_keeps_the_step_before(tmp_path):
