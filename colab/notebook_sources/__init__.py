@@ -1,0 +1,1 @@
+"""The cells of each Colab tutorial, one module per notebook (see build_notebooks.py)."""
