@@ -34,7 +34,7 @@ def _model_names():
 
 
 # --------------------------------------------------------------- subprocesses
-def _run_script(args, env_extra=None, timeout=240):
+def _run_script(args, env_extra=None, timeout=900):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
     env.pop("TF_CONFIG", None)
     env.update(env_extra or {})
