@@ -1,6 +1,18 @@
 """ganzoo: a Keras 3 model zoo of generative adversarial networks."""
 
-from ganzoo import architectures, callbacks, cards, data, export, layers, losses, metrics, models, zoo
+from ganzoo import (
+    architectures,
+    callbacks,
+    cards,
+    data,
+    distribute,
+    export,
+    layers,
+    losses,
+    metrics,
+    models,
+    zoo,
+)
 from ganzoo.models import (
     GAN,
     WGAN,

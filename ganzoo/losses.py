@@ -245,7 +245,7 @@ def reverse_kl_generator_loss(fake_logits):
     return -tf.reduce_mean(_reverse_kl_activation(fake_logits))
 
 
-def gradient_penalty(discriminator, real, fake, seed):
+def gradient_penalty(discriminator, real, fake, seed=None, epsilon=None):
     """The WGAN-GP penalty (Gulrajani et al. 2017, "Improved Training of
     Wasserstein GANs", Algorithm 1).
 
@@ -263,6 +263,9 @@ def gradient_penalty(discriminator, real, fake, seed):
         fake: generated samples of the same shape.
         seed: a `keras.random.SeedGenerator` (advanced by one draw), an int,
             or a seed tensor of shape (2,) for a stateless draw of ε.
+        epsilon: ready-made interpolation weights of shape (batch, 1, ..., 1)
+            in [0, 1], instead of ``seed`` (`GAN.draw_random` makes them the
+            same for any number of replicas).
 
     Returns:
         A float32 scalar. For a linear critic D(x) = w·x it is (‖w‖ - 1)².
@@ -271,8 +274,12 @@ def gradient_penalty(discriminator, real, fake, seed):
     fake = tf.cast(fake, real.dtype)
     rank = len(real.shape)
     # (batch, 1, ..., 1): one ε per sample, broadcast over its features.
-    shape = tf.concat([tf.shape(real)[:1], tf.ones([rank - 1], tf.int32)], axis=0)
-    epsilon = tf.random.stateless_uniform(shape, seed=_seed_tensor(seed), dtype=real.dtype)
+    if (seed is None) == (epsilon is None):
+        raise ValueError("gradient_penalty needs exactly one of seed and epsilon")
+    if epsilon is None:
+        shape = tf.concat([tf.shape(real)[:1], tf.ones([rank - 1], tf.int32)], axis=0)
+        epsilon = tf.random.stateless_uniform(shape, seed=_seed_tensor(seed), dtype=real.dtype)
+    epsilon = tf.cast(epsilon, real.dtype)
     interpolates = epsilon * real + (1.0 - epsilon) * fake
     with tf.GradientTape() as tape:
         tape.watch(interpolates)

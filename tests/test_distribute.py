@@ -72,8 +72,6 @@ def _free_ports(count):
 PER_REPLICA_TODAY = {
     "feature_matching": "feature means are per replica: wrap both batch means in "
     "ganzoo.models.gan.cross_replica_mean",
-    "wgan_gp": "ε is drawn per replica with fold_in: draw it with "
-    "self.draw_random(batch, (1,) * (rank - 1), 'uniform')",
 }
 
 

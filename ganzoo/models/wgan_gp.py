@@ -18,7 +18,7 @@ import keras
 import tensorflow as tf
 
 from ganzoo import architectures, losses
-from ganzoo.models.gan import GAN, _replica_id
+from ganzoo.models.gan import GAN
 
 
 @keras.saving.register_keras_serializable(package="ganzoo")
@@ -74,9 +74,11 @@ class WGANGP(GAN):
 
     def discriminator_regularizers(self, real_images, fake_images):
         """``{"gradient_penalty": λ·GP}``, with ε drawn from the model's seed."""
-        step_seed = tf.cast(self.seed_generator.next(), tf.int64)
-        seed = tf.random.experimental.stateless_fold_in(step_seed, _replica_id())
-        penalty = losses.gradient_penalty(self.discriminator, real_images, fake_images, seed)
+        # One ε per sample, drawn for the global batch: a step on N replicas
+        # uses the same ε as one device would.
+        batch_size = real_images.shape[0] or tf.shape(real_images)[0]
+        epsilon = self.draw_random(batch_size, (1,) * (len(real_images.shape) - 1), "uniform")
+        penalty = losses.gradient_penalty(self.discriminator, real_images, fake_images, epsilon=epsilon)
         return {"gradient_penalty": self.gp_weight * penalty}
 
     @classmethod
