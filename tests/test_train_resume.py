@@ -161,7 +161,11 @@ def test_divergence_restore_lowers_the_learning_rates_and_finishes(tmp_path):
     [divergence] = metrics["divergences"]
     assert divergence["restored_step"] == 0 and divergence["step"] >= 1
     assert divergence["g_learning_rate"] == pytest.approx(0.03)
-    assert metrics["steps"] == 20 and all(np.isfinite(v) for v in metrics["final"].values())
+    # The losses and meters are finite again (mode coverage's reverse KL is
+    # NaN by definition when no sample is near a mode, so it is not checked).
+    trained = {k: v for k, v in metrics["final"].items() if k not in ("modes", "high_quality", "reverse_kl")}
+    assert metrics["steps"] == 20 and {"d_loss", "g_loss"} <= set(trained)
+    assert all(np.isfinite(v) for v in trained.values()), trained
     gan = keras.models.load_model(tmp_path / "model.keras", safe_mode=True)
     assert float(gan.g_optimizer.learning_rate) == pytest.approx(0.03)
     assert not (tmp_path / "backup").exists()
