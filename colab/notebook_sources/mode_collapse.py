@@ -90,6 +90,9 @@ def cells():
         ),
         code(
             """
+            # Deterministic kernels: a rerun on the same machine gives the same numbers as the
+            # committed run that the text below describes.
+            tf.config.experimental.enable_op_determinism()
             STEPS = 50 if FAST else 3000  # generator steps per run
             EPOCHS = 5 if FAST else 15
             BATCH = 128
@@ -201,16 +204,18 @@ def cells():
         ),
         md(
             """
-            In the run committed with this notebook (a CPU, 3 000 steps): on the ring, the
-            vanilla GAN starts collapsed, its few good samples all on one mode at the first check
-            (reverse KL = log 8 ≈ 2.08), and ends covering the modes unevenly; minibatch
-            discrimination ends with the most even histogram and the most high-quality samples;
-            feature matching reaches every mode first, but its samples stay loose and its coverage
-            wobbles. On grid25, 3 000 steps of Adam(2e-4) are far too few for any of them: most
-            samples still lie between the modes (a few % high quality), so the mode counts say
-            little yet. The printouts above hold this run's numbers. `benchmarks/mode_collapse.py`
-            trains these variants longer, with a larger learning rate, over 3 seeds (its table is
-            in `benchmarks/RESULTS.md`).
+            In the run committed with this notebook (a CPU, 3 000 steps, deterministic kernels): on
+            the ring, the vanilla GAN starts as a blob over one side of the ring, its few good
+            samples all on one mode at the first check (reverse KL = log 8 ≈ 2.08), and needs
+            1 400 steps to reach all 8 modes; feature matching spreads over the whole ring first
+            (step 600) and has the most high-quality samples for much of the run, but its coverage
+            wobbles and it ends loose (6 modes, 3 % high quality); minibatch discrimination covers
+            all 8 by step 1 000 and ends with the most even histogram (reverse KL 0.01) and the
+            most high-quality samples (71 %). On grid25, 3 000 steps of Adam(2e-4) are far too few
+            for any of them: most samples still lie between the modes (a few % high quality), so
+            the mode counts say little yet. The printouts above hold this run's numbers.
+            `benchmarks/mode_collapse.py` trains these variants longer, with a larger learning
+            rate, over 3 seeds (its table is in `benchmarks/RESULTS.md`).
 
             What to look for: a collapsing generator covers fewer modes, or piles its samples on a
             few of them (a high reverse KL); minibatch discrimination lets D see a batch of
@@ -219,9 +224,9 @@ def cells():
 
             ## The zoo's grid25 generators
 
-            Two pretrained 2-D generators trained by `python -m ganzoo.train` with the same
-            networks and budget (their cards hold the commands): the vanilla (non-saturating) GAN
-            and minibatch discrimination.
+            Pretrained 2-D generators, trained by `python -m ganzoo.train` with the default networks
+            above for many more steps (their cards hold the commands): the vanilla
+            (non-saturating) GAN and minibatch discrimination.
             """
         ),
         code(
@@ -238,7 +243,8 @@ def cells():
                     samples = model.sample(2500, seed=0)
                     scores = ganzoo.callbacks.mixture_coverage(samples, "grid25")
                     scatter(samples, ganzoo.data.MIXTURES["grid25"],
-                            f"{name}\\n{scores['modes']} modes, {scores['high_quality']:.0f} % HQ, "
+                            f"{name}, {model.card['training']['steps']} steps\\n{scores['modes']} modes, "
+                            f"{scores['high_quality']:.0f} % HQ, "
                             f"reverse KL {scores['reverse_kl']:.2f}", ax)
             """
         ),

@@ -144,8 +144,9 @@ def cells():
             Fashion-MNIST offline from Debian's `dataset-fashion-mnist` package when present, and
             through `tensorflow_datasets` elsewhere (on Colab).
 
-            A few hundred steps on a CPU give blurry shapes; the zoo's models trained for 5 epochs
-            (`python -m ganzoo.train`, about 10 minutes on 2 CPU cores, a minute on a GPU).
+            A few hundred steps on a CPU give blurry shapes; the zoo's Fashion-MNIST models trained
+            for 5 epochs with `python -m ganzoo.train` (the card above gives the command and the
+            time it took).
             """
         ),
         code(
