@@ -3,7 +3,7 @@ r"""Turn a training run into a zoo model: ``python -m ganzoo.publish``.
     python -m ganzoo.train --output_dir=runs/default
     python -m ganzoo.publish --run_dir=runs/default --name=fashion_mnist_vanilla
 
-copies the run's generator SavedModel and sample grid into
+exports the run's generator as a SavedModel and copies its sample grid into
 ``saved_models/<name>/``, scores it with the command that the card names
 (``python -m ganzoo.evaluate`` with the shipped Fashion-MNIST classifier for
 Fashion-MNIST; PacGAN mode coverage for the 2-D mixtures), and writes
@@ -119,7 +119,12 @@ def publish(run_dir, name, num_samples):
     if os.path.exists(directory):
         shutil.rmtree(directory)
     os.makedirs(directory)
-    shutil.copytree(os.path.join(run_dir, "generator"), os.path.join(directory, "generator"))
+    # Exported afresh from the run's model.keras rather than copied from the
+    # run, so the zoo always carries what the current export code writes (two
+    # early models had a uint8 endpoint that returned float32).
+    from ganzoo.export import export_generator
+
+    export_generator(gan, os.path.join(directory, "generator"))
     if len(gan.image_shape) == 3:
         shutil.copy(os.path.join(run_dir, "samples.png"), os.path.join(directory, "samples.png"))
         command, metrics = _score_images(directory, num_samples)

@@ -1,0 +1,44 @@
+"""`python -m ganzoo.publish`: a training run becomes a verified zoo model."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+from ganzoo import cards, zoo
+
+
+def _cli(*args, env):
+    result = subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def test_a_published_run_loads_from_the_zoo_with_its_card(tmp_path, monkeypatch):
+    run_dir, zoo_root = tmp_path / "run", tmp_path / "zoo"
+    env = {**os.environ, zoo.ENV_VAR: str(zoo_root)}
+    _cli("-m", "ganzoo.train", "--dataset=ring8", "--steps=20", "--batch_size=32", "--mixture_points=512",
+         "--verbose=0", "--num_samples=16", f"--output_dir={run_dir}", env=env)
+    _cli("-m", "ganzoo.publish", f"--run_dir={run_dir}", "--name=tiny_ring", env=env)
+
+    directory = zoo_root / "tiny_ring"
+    card = cards.verify(str(directory))  # every sha256 matches
+    assert card["name"] == "tiny_ring" and card["variant"] == "VanillaGAN" and card["dataset"] == "ring8"
+    assert card["training"]["steps"] == 20 and card["training"]["command"].startswith("python -m ganzoo.train")
+    assert set(card["files"]) >= {"generator/saved_model.pb", "samples.png"}
+    metrics = card["evaluation"]["metrics"]
+    assert 0 <= metrics["modes"] <= 8 and 0 <= metrics["high_quality"] <= 100
+
+    # The published generator is the run's: same weights, same samples.
+    import keras
+
+    gan = keras.models.load_model(run_dir / "model.keras", safe_mode=True)
+    monkeypatch.setenv(zoo.ENV_VAR, str(zoo_root))
+    model = zoo.load("tiny_ring")
+    z = np.random.default_rng(0).normal(size=(5, 2)).astype(np.float32)
+    np.testing.assert_allclose(model.generate(z), gan.generator(z, training=False).numpy(), atol=1e-5)
+    assert model.saved_model.uint8(z)["images"].dtype.name == "uint8"
+    with open(directory / cards.CARD_NAME) as f:
+        assert json.load(f) == card
