@@ -81,4 +81,11 @@ def test_every_shipped_model_loads_and_samples(name):
         # coordinates (grid25 spans [-4, 4]), so they have no such bound.
         assert images.min() >= -1 and images.max() <= 1
     assert np.std(images) > 0.05  # not a constant picture
+    # The three endpoints agree: sample's z through serving_default gives the
+    # same images, and uint8 gives them as PNG-ready bytes.
+    drawn = model.saved_model.sample(num=4, seed=0)
+    np.testing.assert_allclose(model.generate(drawn["z"].numpy()), images, atol=1e-5)
+    as_bytes = model.saved_model.uint8(drawn["z"])["images"].numpy()
+    assert as_bytes.dtype == np.uint8, f"{name}: uint8 endpoint returned {as_bytes.dtype}"
+    np.testing.assert_allclose(as_bytes, np.round((np.clip(images, -1, 1) + 1) * 127.5), atol=1)
     assert card["training"]["command"].startswith("python -m ganzoo.train")
