@@ -21,6 +21,8 @@ The batch size given to the data is the **global** batch; each of the N
 replicas trains on 1/N of it.
 """
 
+import os
+
 import keras
 import tensorflow as tf
 
@@ -57,6 +59,31 @@ def get_strategy(name, tpu=None):
     if name == "tpu":
         return _tpu_strategy(tpu)
     raise ValueError(f"Unknown strategy {name!r}; available: {list(STRATEGIES)}")
+
+
+def is_chief(strategy):
+    """Whether this process writes the run's outputs.
+
+    True on one machine and under Mirrored or TPU strategies; under
+    `MultiWorkerMirroredStrategy` only on the chief (the "chief" task, or
+    worker 0 when the cluster has none).
+    """
+    return bool(getattr(strategy.extended, "should_checkpoint", True))
+
+
+def worker_output_dir(strategy, output_dir):
+    """The directory this process writes to: ``output_dir`` on the chief.
+
+    Every worker of a `MultiWorkerMirroredStrategy` must take part in saving
+    (saving reads variables collectively), but only the chief's files are the
+    run's. The others write to ``<output_dir>/workertemp_<task id>``, a fixed
+    path so that a restarted worker finds its own backup, which the caller
+    removes once the run is over (the pattern of Keras' BackupAndRestore).
+    """
+    if is_chief(strategy):
+        return output_dir
+    task_id = strategy.cluster_resolver.task_id
+    return os.path.join(output_dir, f"workertemp_{task_id}")
 
 
 def _tpu_strategy(tpu):

@@ -134,18 +134,21 @@ def train(argv_flags, extra_callbacks=()):
     ganzoo.models.get(f.model)  # unknown names fail before any data is read
     if f.checkpoint_every < 0:
         raise ValueError(f"--checkpoint_every must be >= 0; got {f.checkpoint_every}")
-    output_dir = f.output_dir or os.path.join("runs", f"{f.model}-{f.dataset}")
-    os.makedirs(output_dir, exist_ok=True)
+    run_dir = f.output_dir or os.path.join("runs", f"{f.model}-{f.dataset}")
     if f.deterministic:
         tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(f.seed)
 
     strategy = None
+    output_dir = run_dir
     if f.strategy != "default" or f.mixed_precision:
         from ganzoo import distribute
 
         distribute.set_mixed_precision(f.mixed_precision)
         strategy = distribute.get_strategy(f.strategy)
+        # Non-chief workers write to a scratch directory, removed at the end.
+        output_dir = distribute.worker_output_dir(strategy, run_dir)
+    os.makedirs(output_dir, exist_ok=True)
 
     examples, count = ganzoo.data.load_examples(
         f.dataset, seed=f.seed, data_dir=f.data_dir, num_samples=f.mixture_points
@@ -246,6 +249,10 @@ def train(argv_flags, extra_callbacks=()):
     with open(os.path.join(output_dir, "metrics.json"), "w") as fp:
         json.dump(metrics, fp, indent=2)
     shutil.rmtree(backup_dir, ignore_errors=True)  # every output is written: nothing left to resume
+    if output_dir != run_dir:
+        shutil.rmtree(output_dir, ignore_errors=True)  # a non-chief worker's copy
+        print(f"Worker done in {wall_time:.0f} s; the chief wrote the outputs in {run_dir}")
+        return metrics
     logging.info("Wrote %s (model.keras, generator/, samples.png, metrics.json)", output_dir)
     print(f"Done in {wall_time:.0f} s; outputs in {output_dir}")
     return metrics

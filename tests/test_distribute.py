@@ -55,6 +55,7 @@ def _wait(process, timeout):
         output, _ = process.communicate()
         pytest.fail(f"worker timed out after {timeout}s:\n{output[-4000:]}")
     assert process.returncode == 0, output[-4000:]
+    return output
 
 
 def _free_ports(count):
@@ -372,3 +373,29 @@ def _worker_main(out):
 if __name__ == "__main__":
     mode, path = sys.argv[1], sys.argv[2]
     {"mirrored": _mirrored_main, "worker": _worker_main}[mode](path)
+
+
+def test_train_cli_multi_worker_chief_alone_writes_the_outputs(tmp_path):
+    """`python -m ganzoo.train --strategy=multi_worker` on two workers: both
+    train, only the chief's files are in --output_dir, and the other worker's
+    scratch copy is gone at the end."""
+    ports = _free_ports(2)
+    cluster = {"worker": [f"localhost:{p}" for p in ports]}
+    run_dir = tmp_path / "run"
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
+    processes = []
+    for index in range(2):
+        tf_config = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
+        processes.append(subprocess.Popen(
+            [sys.executable, "-m", "ganzoo.train", "--strategy=multi_worker", "--dataset=ring8", "--steps=6",
+             "--batch_size=32", "--mixture_points=512", "--verbose=0", "--num_samples=16",
+             f"--output_dir={run_dir}"],
+            env={**env, "TF_CONFIG": tf_config}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        ))
+    outputs = [_wait(process, 900) for process in processes]
+    assert "the chief wrote the outputs in" in outputs[1], outputs[1][-2000:]
+    assert sorted(os.listdir(run_dir)) == sorted(
+        ["generator", "log.csv", "metrics.json", "model.keras", "samples", "samples.png", "tensorboard"]
+    )
+    with open(run_dir / "metrics.json") as f:
+        assert json.load(f)["steps"] == 6
