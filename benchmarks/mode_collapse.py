@@ -21,10 +21,16 @@ minibatch discrimination (§3.2).
 Each run is single-threaded (one intra-op and one inter-op thread), so its
 CPU time is the time one core spends on it; ``--jobs`` runs that many at once.
 The tuning (learning rates, steps, adversarial weight) was done on seed 0.
+
+Every finished run is recorded in ``benchmarks/mode_collapse_runs.json`` with
+its settings, and a later invocation with the same settings reuses it rather
+than spending the CPU again (the whole table is ~2 CPU hours); ``--fresh``
+reruns everything.
 """
 
 import argparse
 import dataclasses
+import json
 import multiprocessing
 import os
 import sys
@@ -153,6 +159,45 @@ def run_one(dataset, variant, seed, config):
     return {**scores, "cpu_s": time.process_time() - cpu, "wall_s": time.time() - wall}
 
 
+RUNS_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mode_collapse_runs.json")
+
+
+def _run_key(dataset, variant, seed):
+    return f"{dataset}/{variant}/seed{seed}"
+
+
+def load_runs(path, config):
+    """Recorded runs made with exactly ``config``, keyed (dataset, variant, seed)."""
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        records = json.load(f)
+    settings = json.loads(json.dumps(dataclasses.asdict(config)))  # tuples as lists, as stored
+    return {
+        (r["dataset"], r["variant"], r["seed"]): r["result"]
+        for r in records.values()
+        if r["config"] == settings
+    }
+
+
+def record_run(path, dataset, variant, seed, config, result):
+    """Adds one run to the runs file (atomically: a kill leaves the old file)."""
+    records = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            records = json.load(f)
+    records[_run_key(dataset, variant, seed)] = {
+        "dataset": dataset, "variant": variant, "seed": seed,
+        "config": dataclasses.asdict(config),
+        "result": {k: int(v) if k == "modes" else float(v) for k, v in result.items()},
+        "recorded": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+    records = dict(sorted(records.items()))
+    with open(path + ".tmp", "w") as f:
+        json.dump(records, f, indent=1)
+    os.replace(path + ".tmp", path)
+
+
 def _run_job(job):
     dataset, variant, seed, config = job
     # One thread per run: its CPU time is one core's time, and parallel
@@ -235,7 +280,9 @@ def report(results, datasets, variants, seeds, config, command, done, total):
         "",
         f"Settings: `{config}`. `wgan_gp` keeps its paper's optimisers and 5 critic steps.",
         "",
-        f"Command: `{command}`",
+        f"Command: `{command}`. Each run's settings and per-seed scores are in "
+        "`benchmarks/mode_collapse_runs.json`; the command reuses the recorded runs whose settings "
+        "match and `--fresh` reruns them all.",
         "",
         f"Machine: {machine()}; one thread per run, TF {tf.__version__}, Keras {keras.__version__}.",
     ])
@@ -249,6 +296,8 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=Config.steps)
     parser.add_argument("--jobs", type=int, default=1, help="runs in parallel, one core each")
     parser.add_argument("--no_write", action="store_true", help="print only; leave RESULTS.md alone")
+    parser.add_argument("--fresh", action="store_true", help="rerun runs already recorded in --runs_file")
+    parser.add_argument("--runs_file", default=RUNS_FILE, help="where each finished run is recorded")
     args = parser.parse_args(argv)
 
     config = Config(steps=args.steps)
@@ -265,7 +314,16 @@ def main(argv=None):
     ordered = sorted(variants, key=RUN_ORDER.index)
     jobs = [(d, v, s, config) for v in ordered for d in datasets for s in seeds]
     command = "python benchmarks/mode_collapse.py " + " ".join(sys.argv[1:] if argv is None else argv)
-    results = {}
+    recorded = {} if args.fresh else load_runs(args.runs_file, config)
+    results = {key: recorded[key] for key in ((d, v, s) for d, v, s, _ in jobs) if key in recorded}
+    if results:
+        print(f"Reusing {len(results)} runs recorded in {args.runs_file} with these settings (--fresh reruns them)")
+    total = len(jobs)
+
+    def _report():
+        return report(results, datasets, variants, seeds, config, command.strip(), len(results), total)
+
+    jobs = [job for job in jobs if job[:3] not in results]
     if args.jobs == 1:
         outcomes = map(_run_job, jobs)
     else:
@@ -274,6 +332,8 @@ def main(argv=None):
         outcomes = pool.imap_unordered(_run_job, jobs)
     for (dataset, variant, seed), r in outcomes:
         results[(dataset, variant, seed)] = r
+        if not args.no_write:
+            record_run(args.runs_file, dataset, variant, seed, config, r)
         print(
             f"{dataset:7s} {variant:28s} seed {seed}: {r['modes']:2d} modes, "
             f"{r['high_quality']:5.1f} % HQ, reverse KL {r['reverse_kl']:.3f}, "
@@ -281,9 +341,11 @@ def main(argv=None):
             flush=True,
         )
         # Rewritten after every run, so an interrupted benchmark keeps its results.
-        text = report(results, datasets, variants, seeds, config, command.strip(), len(results), len(jobs))
         if not args.no_write:
-            write_section("mode_collapse", text)
+            write_section("mode_collapse", _report())
+    text = _report()
+    if not args.no_write:
+        write_section("mode_collapse", text)
     print(text)
 
 
