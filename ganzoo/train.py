@@ -50,6 +50,8 @@ flags.DEFINE_integer("seed", 0, "Seed of the nets' initialisation, the data orde
 flags.DEFINE_string("output_dir", None, "Where outputs go (default runs/<model>-<dataset>).")
 flags.DEFINE_float("d_learning_rate", None, "D's learning rate (default: the variant's).")
 flags.DEFINE_float("g_learning_rate", None, "G's learning rate (default: the variant's).")
+flags.DEFINE_float("g_ema", 0.0, "Momentum of an exponential moving average of G's weights, which becomes "
+                   "the saved generator at the end (e.g. 0.999); 0 turns it off.")
 flags.DEFINE_integer("d_steps", None, "D updates per G update (default: the variant's).")
 flags.DEFINE_bool("track_meters", True, "Log gradient norms and mean D outputs.")
 flags.DEFINE_string("strategy", "default", "default, mirrored, multi_worker or tpu.")
@@ -102,8 +104,16 @@ def build(model_name, loss, model_args, data_shape, latent_dim, seed, d_steps, t
     )
 
 
-def optimizers_for(gan, d_learning_rate, g_learning_rate):
+def optimizers_for(gan, d_learning_rate, g_learning_rate, g_ema=0.0):
+    """The variant's default optimizers, with the flags' learning rates and,
+    for ``g_ema`` > 0, G's weights averaged with that momentum (the averaged
+    generator is the one saved and exported)."""
+    if not 0.0 <= g_ema < 1.0:
+        raise ValueError(f"--g_ema must be in [0, 1); got {g_ema}")
     d_optimizer, g_optimizer = gan.default_optimizers()
+    if g_ema:
+        config = {**g_optimizer.get_config(), "use_ema": True, "ema_momentum": g_ema}
+        g_optimizer = g_optimizer.__class__.from_config(config)
     if d_learning_rate is not None:
         d_optimizer.learning_rate = d_learning_rate
     if g_learning_rate is not None:
@@ -163,7 +173,7 @@ def train(argv_flags, extra_callbacks=()):
 
     def make():
         gan = build(f.model, f.loss, model_args, data_shape, latent_dim, f.seed, f.d_steps, f.track_meters)
-        d_optimizer, g_optimizer = optimizers_for(gan, f.d_learning_rate, f.g_learning_rate)
+        d_optimizer, g_optimizer = optimizers_for(gan, f.d_learning_rate, f.g_learning_rate, f.g_ema)
         gan.compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer)
         return gan
 
@@ -291,7 +301,7 @@ def _fingerprint(f, model_args, latent_dim):
         "track_meters": f.track_meters, "mixed_precision": f.mixed_precision,
         # The backup holds the learning rates (maybe lowered by --on_divergence=restore):
         # other flags would be silently ignored, so they are refused.
-        "d_learning_rate": f.d_learning_rate, "g_learning_rate": f.g_learning_rate,
+        "d_learning_rate": f.d_learning_rate, "g_learning_rate": f.g_learning_rate, "g_ema": f.g_ema,
     }
 
 
@@ -341,7 +351,7 @@ def _read_log(path):
 
 _OWN_FLAGS = (
     "model loss model_args dataset epochs steps batch_size latent_dim seed output_dir d_learning_rate "
-    "g_learning_rate d_steps strategy mixed_precision checkpoint_every deterministic on_divergence"
+    "g_learning_rate g_ema d_steps strategy mixed_precision checkpoint_every deterministic on_divergence"
 ).split()
 
 

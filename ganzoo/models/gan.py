@@ -389,7 +389,24 @@ class GAN(keras.Model):
             raise ValueError(
                 f"fit ran {len(history.epoch)} epoch(s) without a single batch: the dataset is empty"
             )
+        self._finalize_variable_values()
         return history
+
+    def _finalize_variable_values(self):
+        """What `keras.Model.fit` does for its one optimizer, for both nets:
+        an optimizer built with ``use_ema=True`` replaces its net's weights by
+        their exponential moving average at the end of ``fit`` (Keras only
+        does it for ``model.optimizer``, which a GAN does not have).
+
+        The EMA generator of Yazıcı et al. 2019, "The Unusual Effectiveness
+        of Averaging in GAN Training": θ_EMA ← m·θ_EMA + (1 − m)·θ after every
+        G update, e.g. ``g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5,
+        use_ema=True, ema_momentum=0.999)``.
+        """
+        for optimizer, net in ((self.d_optimizer, self.discriminator), (self.g_optimizer, self.generator)):
+            # An optimizer that never stepped holds zeros as its averages.
+            if getattr(optimizer, "use_ema", False) and int(optimizer.iterations.numpy()) > 0:
+                optimizer.finalize_variable_values(net.trainable_variables)
 
     def compile(self, d_optimizer=None, g_optimizer=None, jit_compile=False, **kwargs):
         """Sets the two optimizers (strings, configs or instances).
