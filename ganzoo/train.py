@@ -30,6 +30,7 @@ import json
 import math
 import os
 import platform
+import shlex
 import shutil
 import sys
 import time
@@ -253,7 +254,7 @@ def train(argv_flags, extra_callbacks=()):
         "divergences": divergences,
         "wall_time_s": round(wall_time, 1),
         "machine": f"{platform.machine()} {os.cpu_count()} CPU cores, {platform.platform()}",
-        "command": "python -m ganzoo.train " + " ".join(sys.argv[1:]),
+        "command": "python -m ganzoo.train " + shlex.join(sys.argv[1:]),  # copy-paste runnable
         "flags": {name: FLAGS[name].value for name in FLAGS if FLAGS[name].present or name in _OWN_FLAGS},
     }
     with open(os.path.join(output_dir, "metrics.json"), "w") as fp:
