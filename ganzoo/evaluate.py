@@ -16,8 +16,15 @@ r"""Score a trained generator: ``python -m ganzoo.evaluate``.
 The classifier defaults to the shipped Fashion-MNIST one for 28×28×1 images
 and to TF-GAN's Inception otherwise (`ganzoo.metrics.default_classifier`).
 FID and KID compare with ``--real_samples`` images of ``--real_dataset``
-(default: Fashion-MNIST for 28×28×1 images). The scores are printed and
-written as JSON.
+(default: Fashion-MNIST for 28×28×1 images). Generators of 2-D points are
+scored with the PacGAN protocol (`ganzoo.callbacks.mixture_coverage`: modes
+covered, % high-quality samples, reverse KL) on the mixture named by
+``--real_dataset``:
+
+    python -m ganzoo.evaluate --model=grid25_vanilla --metrics=modes \
+        --real_dataset=grid25 --num_samples=2500
+
+The scores are printed and written as JSON.
 """
 
 import json
@@ -28,17 +35,20 @@ import time
 from absl import app, flags
 
 FLAGS = flags.FLAGS
-METRICS = ("is", "fid", "kid")
+IMAGE_METRICS = ("is", "fid", "kid")
+METRICS = (*IMAGE_METRICS, "modes")
 
 
 def define_flags():
     """The command-line flags, defined only when run as a script so that
     importing this module never clashes with `ganzoo.train`'s flags."""
     flags.DEFINE_string("model", None, "Zoo name, .keras file or generator SavedModel directory.")
-    flags.DEFINE_list("metrics", list(METRICS), "Any of is, fid, kid.")
+    flags.DEFINE_list("metrics", None, "Any of is, fid, kid for images; modes for 2-D mixture points "
+                      "(default: is,fid,kid for images, modes for points).")
     flags.DEFINE_string("classifier", None, "Hub URL, SavedModel dir or 'fashion_mnist' (default: by image shape).")
     flags.DEFINE_integer("num_samples", 10_000, "Generated images to score.")
-    flags.DEFINE_string("real_dataset", None, "Dataset for FID/KID (default: fashion_mnist for 28x28x1).")
+    flags.DEFINE_string("real_dataset", None, "Dataset for FID/KID (default: fashion_mnist for 28x28x1), or the "
+                        "mixture of --metrics=modes (ring8, grid25).")
     flags.DEFINE_string("real_split", "train", "Split of --real_dataset.")
     flags.DEFINE_integer("real_samples", None, "Real images for FID/KID (default: --num_samples).")
     flags.DEFINE_integer("splits", 10, "Inception Score splits.")
@@ -144,7 +154,7 @@ def _zoo_sampler(name):
 # ----------------------------------------------------------------- scoring
 def evaluate(
     model,
-    metrics=METRICS,
+    metrics=None,
     classifier=None,
     num_samples=10_000,
     real_dataset=None,
@@ -158,17 +168,24 @@ def evaluate(
 
     Returns:
         A JSON-ready dict: the settings, and ``inception_score``,
-        ``inception_score_std``, ``fid``, ``kid``, ``kid_std`` as asked.
+        ``inception_score_std``, ``fid``, ``kid``, ``kid_std`` as asked; for
+        ``modes``, ``modes``, ``high_quality`` and ``reverse_kl``.
     """
     from ganzoo import metrics as metrics_lib
 
-    metrics = [m.strip().lower() for m in metrics]
-    unknown = sorted(set(metrics) - set(METRICS))
-    if unknown or not metrics:
-        raise ValueError(f"Unknown metrics {unknown or metrics!r}; choose from {list(METRICS)}")
+    if metrics is not None:
+        metrics = [m.strip().lower() for m in metrics]
+        unknown = sorted(set(metrics) - set(METRICS))
+        if unknown or not metrics:
+            raise ValueError(f"Unknown metrics {unknown or metrics!r}; choose from {list(METRICS)}")
     start = time.time()
     images = load_sampler(model)(int(num_samples), int(seed))
     image_shape = tuple(images.shape[1:])
+    if len(image_shape) == 1:
+        return _evaluate_points(images, model, metrics, real_dataset, num_samples, seed, start)
+    metrics = list(IMAGE_METRICS) if metrics is None else metrics
+    if "modes" in metrics:
+        raise ValueError(f"--metrics=modes scores 2-D mixture points; {model!r} makes images of shape {image_shape}")
     handle = classifier if classifier else metrics_lib.default_classifier(image_shape)
     loaded = metrics_lib.load_classifier(handle)
     needs_features = bool({"fid", "kid"} & set(metrics))
@@ -193,6 +210,23 @@ def evaluate(
             result.update(kid=mean, kid_std=std)
     result["wall_time_s"] = round(time.time() - start, 2)
     return result
+
+
+def _evaluate_points(points, model, metrics, mixture, num_samples, seed, start):
+    """PacGAN mode coverage of generated 2-D points on ``mixture``."""
+    from ganzoo.callbacks.mode_coverage import mixture_coverage
+    from ganzoo.data import MIXTURES
+
+    if metrics not in (None, ["modes"]):
+        raise ValueError(f"{model!r} makes points of shape {points.shape[1:]}: only --metrics=modes applies; got {metrics}")
+    if mixture not in MIXTURES:
+        raise ValueError(f"--metrics=modes needs --real_dataset, the mixture: one of {sorted(MIXTURES)}; got {mixture!r}")
+    scores = mixture_coverage(points, mixture)
+    return {
+        "model": model, "real_dataset": mixture, "num_samples": int(num_samples), "seed": int(seed),
+        "modes": int(scores["modes"]), "high_quality": float(scores["high_quality"]),
+        "reverse_kl": float(scores["reverse_kl"]), "wall_time_s": round(time.time() - start, 2),
+    }
 
 
 def _real_features(image_shape, name, split, num, classifier, batch_size):

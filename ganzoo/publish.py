@@ -62,18 +62,26 @@ def _describe(run_dir):
     }
 
 
-def _score_images(directory, num_samples):
-    """Runs the evaluation command that the card names; returns (command, result)."""
+def _run_evaluate(directory, extra_flags):
+    """Runs ``python -m ganzoo.evaluate`` on the published generator, as the
+    card will name it; returns (command, result)."""
     output = os.path.join(os.path.dirname(os.path.abspath(directory)), f".{os.path.basename(directory)}-eval.json")
     command = [
         "python", "-m", "ganzoo.evaluate", f"--model={os.path.relpath(os.path.join(directory, 'generator'))}",
-        "--metrics=is,fid,kid", "--classifier=fashion_mnist", f"--num_samples={num_samples}", "--seed=0",
-        f"--output={output}",
+        *extra_flags, "--seed=0",
     ]
-    subprocess.run([sys.executable, *command[1:]], check=True)
+    subprocess.run([sys.executable, *command[1:], f"--output={output}"], check=True)
     with open(output) as f:
         result = json.load(f)
     os.remove(output)
+    return " ".join(command), result
+
+
+def _score_images(directory, num_samples):
+    """IS, FID and KID with the shipped classifier, beside the real data's."""
+    command, result = _run_evaluate(
+        directory, ["--metrics=is,fid,kid", "--classifier=fashion_mnist", f"--num_samples={num_samples}"]
+    )
     from ganzoo.metrics import SHIPPED_CLASSIFIER
 
     with open(os.path.join(SHIPPED_CLASSIFIER, "model_card.json")) as f:
@@ -91,16 +99,19 @@ def _score_images(directory, num_samples):
     )
     metrics["classifier"] = "saved_models/fashion_mnist_classifier"
     metrics["num_samples"] = num_samples
-    return " ".join(command[:-1]), metrics
+    return command, metrics
 
 
-def _score_points(gan, dataset, num_samples, name):
-    from ganzoo.callbacks import mixture_coverage
-    from ganzoo.data import MIXTURES
+def _score_points(directory, dataset):
+    """PacGAN mode coverage of 2500 samples."""
+    from ganzoo.callbacks.mode_coverage import PACGAN_NUM_SAMPLES
 
-    result = mixture_coverage(gan.generate(2500, seed=0), MIXTURES[dataset])
-    command = f"python -m ganzoo.publish --run_dir=<run> --name={name}  (PacGAN protocol, 2500 samples, seed 0)"
-    return command, {k: float(v) if not isinstance(v, (int, str)) else v for k, v in result.items()}
+    command, result = _run_evaluate(
+        directory, ["--metrics=modes", f"--real_dataset={dataset}", f"--num_samples={PACGAN_NUM_SAMPLES}"]
+    )
+    metrics = {key: result[key] for key in ("modes", "high_quality", "reverse_kl")}
+    metrics["num_samples"] = PACGAN_NUM_SAMPLES
+    return command, metrics
 
 
 def _write_scatter(gan, dataset, path):
@@ -129,7 +140,7 @@ def publish(run_dir, name, num_samples):
         shutil.copy(os.path.join(run_dir, "samples.png"), os.path.join(directory, "samples.png"))
         command, metrics = _score_images(directory, num_samples)
     else:
-        command, metrics = _score_points(gan, card["dataset"], num_samples, name)
+        command, metrics = _score_points(directory, card["dataset"])
         _write_scatter(gan, card["dataset"], os.path.join(directory, "samples.png"))
     card = {"name": name, **card, "evaluation": {"command": command, "metrics": metrics}}
     card = cards.write_card(directory, card)

@@ -90,3 +90,24 @@ def test_command_line_prints_and_writes_json(generator_dir, classifier_dir, tmp_
     assert written["num_samples"] == 20 and 1.0 <= written["inception_score"] <= 10.0
     assert '"inception_score"' in done.stdout
     assert written["command"].startswith("python -m ganzoo.evaluate --model=")
+
+
+def test_modes_scores_a_point_generator_with_the_pacgan_protocol(tmp_path):
+    from ganzoo.callbacks import mixture_coverage
+    from helpers import tiny_point_gan
+
+    point_gan = tiny_point_gan()
+    path = export.export_generator(point_gan, str(tmp_path / "points"))
+    result = evaluate.evaluate(path, None, num_samples=500, real_dataset="grid25", seed=3)
+    expected = mixture_coverage(point_gan.generate(500, seed=3), "grid25")
+    assert result["modes"] == expected["modes"] and result["real_dataset"] == "grid25"
+    assert result["high_quality"] == pytest.approx(expected["high_quality"])
+    with pytest.raises(ValueError, match=r"needs --real_dataset, the mixture: one of \['grid25', 'ring8'\]; got None"):
+        evaluate.evaluate(path, ["modes"], num_samples=10)
+    with pytest.raises(ValueError, match=r"only --metrics=modes applies; got \['is'\]"):
+        evaluate.evaluate(path, ["is"], num_samples=10, real_dataset="grid25")
+
+
+def test_modes_is_refused_for_images(generator_dir):
+    with pytest.raises(ValueError, match=r"--metrics=modes scores 2-D mixture points"):
+        evaluate.evaluate(generator_dir, ["modes"], num_samples=4)
