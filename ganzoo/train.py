@@ -53,6 +53,10 @@ flags.DEFINE_float("d_learning_rate", None, "D's learning rate (default: the var
 flags.DEFINE_float("g_learning_rate", None, "G's learning rate (default: the variant's).")
 flags.DEFINE_float("g_ema", 0.0, "Momentum of an exponential moving average of G's weights, which becomes "
                    "the saved generator at the end (e.g. 0.999); 0 turns it off.")
+flags.DEFINE_float("final_learning_rate", None, "Decay both learning rates along a cosine to this value by the "
+                   "last step (default: constant rates).")
+flags.DEFINE_bool("jit_compile", False, "XLA-compile the train step (faster for minibatch discrimination on CPU, "
+                  "slower for the DCGAN step).")
 flags.DEFINE_integer("d_steps", None, "D updates per G update (default: the variant's).")
 flags.DEFINE_bool("track_meters", True, "Log gradient norms and mean D outputs.")
 flags.DEFINE_string("strategy", "default", "default, mirrored, multi_worker or tpu.")
@@ -105,21 +109,37 @@ def build(model_name, loss, model_args, data_shape, latent_dim, seed, d_steps, t
     )
 
 
-def optimizers_for(gan, d_learning_rate, g_learning_rate, g_ema=0.0):
-    """The variant's default optimizers, with the flags' learning rates and,
-    for ``g_ema`` > 0, G's weights averaged with that momentum (the averaged
-    generator is the one saved and exported)."""
+def optimizers_for(gan, d_learning_rate, g_learning_rate, g_ema=0.0, final_learning_rate=None, total_steps=None):
+    """The variant's default optimizers, with the flags' learning rates.
+
+    ``g_ema`` > 0 averages G's weights with that momentum (the averaged
+    generator is the one saved and exported). ``final_learning_rate`` decays
+    both rates along a cosine to that value over ``total_steps`` G steps (D's
+    schedule counts its ``d_steps`` updates per step).
+    """
+    import keras
+
     if not 0.0 <= g_ema < 1.0:
         raise ValueError(f"--g_ema must be in [0, 1); got {g_ema}")
     d_optimizer, g_optimizer = gan.default_optimizers()
-    if g_ema:
-        config = {**g_optimizer.get_config(), "use_ema": True, "ema_momentum": g_ema}
-        g_optimizer = g_optimizer.__class__.from_config(config)
-    if d_learning_rate is not None:
-        d_optimizer.learning_rate = d_learning_rate
-    if g_learning_rate is not None:
-        g_optimizer.learning_rate = g_learning_rate
-    return d_optimizer, g_optimizer
+    rates = {"d": d_learning_rate, "g": g_learning_rate}
+    built = {}
+    for name, optimizer in (("d", d_optimizer), ("g", g_optimizer)):
+        config = optimizer.get_config()
+        initial = rates[name] if rates[name] is not None else float(config["learning_rate"])
+        if final_learning_rate is not None:
+            if not 0.0 <= final_learning_rate <= initial:
+                raise ValueError(
+                    f"--final_learning_rate must be in [0, {initial:.6g}] (the {name.upper()} learning rate); "
+                    f"got {final_learning_rate}"
+                )
+            updates = total_steps * (gan.d_steps if name == "d" else 1)
+            initial = keras.optimizers.schedules.CosineDecay(initial, updates, alpha=final_learning_rate / initial)
+        config["learning_rate"] = initial
+        if name == "g" and g_ema:
+            config.update(use_ema=True, ema_momentum=g_ema)
+        built[name] = optimizer.__class__.from_config(config)
+    return built["d"], built["g"]
 
 
 def train(argv_flags, extra_callbacks=()):
@@ -171,11 +191,19 @@ def train(argv_flags, extra_callbacks=()):
     reference = ganzoo.data.MIXTURES[f.dataset].centers if f.dataset in ganzoo.data.MIXTURES else None
     epochs, steps_per_epoch = _fit_schedule(f.steps, f.epochs, count // f.batch_size)
     meters = _meter_callbacks(f, data_shape)
+    total_steps = f.steps if f.steps is not None else epochs * steps_per_epoch
+    if f.final_learning_rate is not None and f.on_divergence == "restore":
+        raise ValueError(
+            "--on_divergence=restore lowers the learning rates, which --final_learning_rate's schedule fixes; "
+            "use one or the other"
+        )
 
     def make():
         gan = build(f.model, f.loss, model_args, data_shape, latent_dim, f.seed, f.d_steps, f.track_meters)
-        d_optimizer, g_optimizer = optimizers_for(gan, f.d_learning_rate, f.g_learning_rate, f.g_ema)
-        gan.compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer)
+        d_optimizer, g_optimizer = optimizers_for(
+            gan, f.d_learning_rate, f.g_learning_rate, f.g_ema, f.final_learning_rate, total_steps
+        )
+        gan.compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer, jit_compile=f.jit_compile)
         return gan
 
     if strategy is not None:
@@ -193,7 +221,6 @@ def train(argv_flags, extra_callbacks=()):
     )
     log_dir = os.path.join(output_dir, "tensorboard")
     log_csv = os.path.join(output_dir, "log.csv")
-    total_steps = f.steps if f.steps is not None else epochs * steps_per_epoch
     divergences = []
     start = time.time()
     step = resumed_from = backup.restore(gan)
@@ -303,6 +330,7 @@ def _fingerprint(f, model_args, latent_dim):
         # The backup holds the learning rates (maybe lowered by --on_divergence=restore):
         # other flags would be silently ignored, so they are refused.
         "d_learning_rate": f.d_learning_rate, "g_learning_rate": f.g_learning_rate, "g_ema": f.g_ema,
+        "final_learning_rate": f.final_learning_rate,
     }
 
 
@@ -352,7 +380,7 @@ def _read_log(path):
 
 _OWN_FLAGS = (
     "model loss model_args dataset epochs steps batch_size latent_dim seed output_dir d_learning_rate "
-    "g_learning_rate g_ema d_steps strategy mixed_precision checkpoint_every deterministic on_divergence"
+    "g_learning_rate g_ema final_learning_rate jit_compile d_steps strategy mixed_precision checkpoint_every deterministic on_divergence"
 ).split()
 
 

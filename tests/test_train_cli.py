@@ -94,3 +94,26 @@ def test_the_module_runs_as_a_program(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert os.path.exists(tmp_path / "samples" / "epoch_001.png")
+
+
+def test_final_learning_rate_decays_both_rates_along_a_cosine(tmp_path):
+    run_cli("--dataset=ring8", "--steps=12", "--batch_size=32", "--mixture_points=512", "--jit_compile",
+            "--d_learning_rate=0.003", "--g_learning_rate=0.001", "--final_learning_rate=1e-5",
+            f"--output_dir={tmp_path}")
+    gan = keras.models.load_model(tmp_path / "model.keras", safe_mode=True)
+    for optimizer, initial in ((gan.d_optimizer, 0.003), (gan.g_optimizer, 0.001)):
+        schedule = optimizer._learning_rate
+        assert isinstance(schedule, keras.optimizers.schedules.CosineDecay)
+        # lr(t) = final + (initial - final) (1 + cos(π t / T)) / 2: initial at 0, final at T.
+        assert float(schedule(0)) == pytest.approx(initial)
+        assert float(schedule(6)) == pytest.approx(1e-5 + (initial - 1e-5) / 2, rel=1e-4)
+        assert int(optimizer.iterations.numpy()) == 12
+        assert float(optimizer.learning_rate) == pytest.approx(1e-5, rel=1e-3)  # the end of the run
+
+
+def test_final_learning_rate_is_checked(tmp_path):
+    with pytest.raises(ValueError, match=r"--final_learning_rate must be in \[0, 0.0002\] \(the D learning rate\); got 0.5"):
+        run_cli("--dataset=ring8", "--steps=2", "--final_learning_rate=0.5", f"--output_dir={tmp_path}")
+    with pytest.raises(ValueError, match="--on_divergence=restore lowers the learning rates"):
+        run_cli("--dataset=ring8", "--steps=2", "--final_learning_rate=1e-5", "--on_divergence=restore",
+                f"--output_dir={tmp_path}")
