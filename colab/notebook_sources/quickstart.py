@@ -145,7 +145,7 @@ def cells():
             through `tensorflow_datasets` elsewhere (on Colab).
 
             A few hundred steps on a CPU give blurry shapes; the zoo's Fashion-MNIST models trained
-            for 5 epochs with `python -m ganzoo.train` (the card above gives the command and the
+            for many epochs with `python -m ganzoo.train` (the card above gives the command and the
             time it took).
             """
         ),
