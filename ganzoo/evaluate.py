@@ -218,9 +218,13 @@ def _evaluate_points(points, model, metrics, mixture, num_samples, seed, start):
     from ganzoo.data import MIXTURES
 
     if metrics not in (None, ["modes"]):
-        raise ValueError(f"{model!r} makes points of shape {points.shape[1:]}: only --metrics=modes applies; got {metrics}")
+        raise ValueError(
+            f"{model!r} makes points of shape {points.shape[1:]}: only --metrics=modes applies; got {metrics}"
+        )
     if mixture not in MIXTURES:
-        raise ValueError(f"--metrics=modes needs --real_dataset, the mixture: one of {sorted(MIXTURES)}; got {mixture!r}")
+        raise ValueError(
+            f"--metrics=modes needs --real_dataset, the mixture: one of {sorted(MIXTURES)}; got {mixture!r}"
+        )
     scores = mixture_coverage(points, mixture)
     return {
         "model": model, "real_dataset": mixture, "num_samples": int(num_samples), "seed": int(seed),

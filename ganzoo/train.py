@@ -165,6 +165,11 @@ def train(argv_flags, extra_callbacks=()):
     ganzoo.models.get(f.model)  # unknown names fail before any data is read
     if f.checkpoint_every < 0:
         raise ValueError(f"--checkpoint_every must be >= 0; got {f.checkpoint_every}")
+    if f.final_learning_rate is not None and f.on_divergence == "restore":
+        raise ValueError(
+            "--on_divergence=restore lowers the learning rates, which --final_learning_rate's schedule fixes; "
+            "use one or the other"
+        )
     run_dir = f.output_dir or os.path.join("runs", f"{f.model}-{f.dataset}")
     if f.deterministic:
         tf.config.experimental.enable_op_determinism()
@@ -192,11 +197,6 @@ def train(argv_flags, extra_callbacks=()):
     epochs, steps_per_epoch = _fit_schedule(f.steps, f.epochs, count // f.batch_size)
     meters = _meter_callbacks(f, data_shape)
     total_steps = f.steps if f.steps is not None else epochs * steps_per_epoch
-    if f.final_learning_rate is not None and f.on_divergence == "restore":
-        raise ValueError(
-            "--on_divergence=restore lowers the learning rates, which --final_learning_rate's schedule fixes; "
-            "use one or the other"
-        )
 
     def make():
         gan = build(f.model, f.loss, model_args, data_shape, latent_dim, f.seed, f.d_steps, f.track_meters)
@@ -380,7 +380,8 @@ def _read_log(path):
 
 _OWN_FLAGS = (
     "model loss model_args dataset epochs steps batch_size latent_dim seed output_dir d_learning_rate "
-    "g_learning_rate g_ema final_learning_rate jit_compile d_steps strategy mixed_precision checkpoint_every deterministic on_divergence"
+    "g_learning_rate g_ema final_learning_rate jit_compile d_steps strategy mixed_precision checkpoint_every "
+    "deterministic on_divergence"
 ).split()
 
 
