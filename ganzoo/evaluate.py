@@ -179,13 +179,18 @@ def evaluate(
         if unknown or not metrics:
             raise ValueError(f"Unknown metrics {unknown or metrics!r}; choose from {list(METRICS)}")
     start = time.time()
-    images = load_sampler(model)(int(num_samples), int(seed))
-    image_shape = tuple(images.shape[1:])
+    sample = load_sampler(model)
+    # One sample tells images from points: a metric that does not apply is
+    # refused before the long sampling, not after it.
+    image_shape = tuple(sample(1, int(seed)).shape[1:])
     if len(image_shape) == 1:
-        return _evaluate_points(images, model, metrics, real_dataset, num_samples, seed, start)
+        _check_point_metrics(image_shape, model, metrics, real_dataset)
+        points = sample(int(num_samples), int(seed))
+        return _evaluate_points(points, model, real_dataset, num_samples, seed, start)
     metrics = list(IMAGE_METRICS) if metrics is None else metrics
     if "modes" in metrics:
         raise ValueError(f"--metrics=modes scores 2-D mixture points; {model!r} makes images of shape {image_shape}")
+    images = sample(int(num_samples), int(seed))
     handle = classifier if classifier else metrics_lib.default_classifier(image_shape)
     loaded = metrics_lib.load_classifier(handle)
     needs_features = bool({"fid", "kid"} & set(metrics))
@@ -212,19 +217,21 @@ def evaluate(
     return result
 
 
-def _evaluate_points(points, model, metrics, mixture, num_samples, seed, start):
-    """PacGAN mode coverage of generated 2-D points on ``mixture``."""
-    from ganzoo.callbacks.mode_coverage import mixture_coverage
+def _check_point_metrics(point_shape, model, metrics, mixture):
     from ganzoo.data import MIXTURES
 
     if metrics not in (None, ["modes"]):
-        raise ValueError(
-            f"{model!r} makes points of shape {points.shape[1:]}: only --metrics=modes applies; got {metrics}"
-        )
+        raise ValueError(f"{model!r} makes points of shape {point_shape}: only --metrics=modes applies; got {metrics}")
     if mixture not in MIXTURES:
         raise ValueError(
             f"--metrics=modes needs --real_dataset, the mixture: one of {sorted(MIXTURES)}; got {mixture!r}"
         )
+
+
+def _evaluate_points(points, model, mixture, num_samples, seed, start):
+    """PacGAN mode coverage of generated 2-D points on ``mixture``."""
+    from ganzoo.callbacks.mode_coverage import mixture_coverage
+
     scores = mixture_coverage(points, mixture)
     return {
         "model": model, "real_dataset": mixture, "num_samples": int(num_samples), "seed": int(seed),

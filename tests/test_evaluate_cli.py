@@ -111,3 +111,26 @@ def test_modes_scores_a_point_generator_with_the_pacgan_protocol(tmp_path):
 def test_modes_is_refused_for_images(generator_dir):
     with pytest.raises(ValueError, match=r"--metrics=modes scores 2-D mixture points"):
         evaluate.evaluate(generator_dir, ["modes"], num_samples=4)
+
+
+@pytest.mark.parametrize(
+    "shape, metrics_asked, real_dataset, message",
+    [
+        ((2,), ["is"], "grid25", r"only --metrics=modes applies"),
+        ((2,), ["modes"], None, r"needs --real_dataset"),
+        ((28, 28, 1), ["modes"], None, r"--metrics=modes scores 2-D mixture points"),
+    ],
+)
+def test_a_metric_that_does_not_apply_is_refused_before_the_sampling(
+    monkeypatch, shape, metrics_asked, real_dataset, message
+):
+    asked = []
+
+    def sample(num, seed):
+        asked.append(num)
+        return np.zeros((num, *shape), np.float32)
+
+    monkeypatch.setattr(evaluate, "load_sampler", lambda model: sample)
+    with pytest.raises(ValueError, match=message):
+        evaluate.evaluate("some_model", metrics_asked, num_samples=50_000, real_dataset=real_dataset)
+    assert asked == [1]  # one sample to learn the shape, never the 50 000
