@@ -8,7 +8,7 @@ Fashion-MNIST and writes, under ``--output_dir``:
 * ``log.csv`` (one row of logs per epoch);
 * ``model.keras`` (the whole GAN, reloadable to keep training);
 * ``generator/`` (a SavedModel, see `ganzoo.export`);
-* ``metrics.json`` (final logs, history, flags, wall time).
+* ``metrics.json`` (final logs, history, flags, wall time of the whole run, resumed or not).
 
 While it runs, ``backup/`` holds the last good state (`ganzoo.callbacks.GANBackup`,
 every ``--checkpoint_every`` steps and at every epoch end). A run killed at any
@@ -33,7 +33,6 @@ import platform
 import shlex
 import shutil
 import sys
-import time
 
 from absl import app, flags, logging
 
@@ -222,7 +221,6 @@ def train(argv_flags, extra_callbacks=()):
     log_dir = os.path.join(output_dir, "tensorboard")
     log_csv = os.path.join(output_dir, "log.csv")
     divergences = []
-    start = time.time()
     step = resumed_from = backup.restore(gan)
     if step:
         print(f"Resuming from the backup of step {step} in {backup_dir}")
@@ -266,7 +264,7 @@ def train(argv_flags, extra_callbacks=()):
                  "restored_step": step, **rates}
             )
             logging.warning("%s\nRestored the backup of step %d; learning rates now %s", error, step, rates)
-    wall_time = time.time() - start
+    wall_time = backup.wall_time_s()  # every process of a resumed run
 
     gan.save(os.path.join(output_dir, "model.keras"))
     write_png(os.path.join(output_dir, "samples.png"), samples_picture(gan.generate(f.num_samples, seed=f.seed), reference))

@@ -29,7 +29,11 @@ What Keras 3.15's ``BackupAndRestore`` restores, and what it leaves out:
 * a check that every weight is finite before saving: NaN weights never
   overwrite the last good backup (use `StopOnDivergence` before it to stop);
 * an optional ``fingerprint`` (e.g. the run's flags): a backup written with
-  another one is refused rather than silently mixed.
+  another one is refused rather than silently mixed;
+* the training time: each backup stores the seconds trained so far, over
+  every process of the run, so that ``wall_time_s()`` of a resumed run is
+  its whole training time (the work lost after the last backup of a killed
+  process is redone, and counted once).
 
 Put it last in the callback list: it must see ``stop_training`` set by the
 callbacks before it (e.g. `StopAtStep`) when it ends a resumed epoch early.
@@ -38,6 +42,7 @@ callbacks before it (e.g. `StopAtStep`) when it ends a resumed epoch early.
 import glob
 import json
 import os
+import time
 
 import h5py
 import keras
@@ -45,6 +50,7 @@ import numpy as np
 from absl import logging
 
 _STATE = "ganzoo_backup_state"
+_now = time.monotonic  # replaced by the tests' clock
 
 
 def _optimizers(model):
@@ -104,6 +110,15 @@ class GANBackup(keras.callbacks.BackupAndRestore):
         self._skip = 0  # batches of the first epoch done before the restart
         self._ended_epoch = False
         self._last_saved_step = None
+        self._seconds_before = 0.0  # trained by the earlier processes of the run
+        self._process_start = None  # when this process started training
+
+    def wall_time_s(self):
+        """Seconds of training of the whole run: those stored in the restored
+        backup plus those of this process since its first ``restore``."""
+        if self._process_start is None:
+            return self._seconds_before
+        return self._seconds_before + _now() - self._process_start
 
     # --------------------------------------------------------------- restore
     def restore(self, model):
@@ -113,6 +128,9 @@ class GANBackup(keras.callbacks.BackupAndRestore):
         this callback then continues from it without loading again.
         """
         self.set_model(model)
+        first_restore = self._process_start is None
+        if first_restore:
+            self._process_start = _now()
         for stale in glob.glob(os.path.join(self.backup_dir, "tmp-*.weights.h5")):
             os.remove(stale)  # a write cut short by a kill
         self.step, self._saved = 0, {}
@@ -132,6 +150,8 @@ class GANBackup(keras.callbacks.BackupAndRestore):
                 )
             model.load_weights(self._weights_path)
             self.step, self._saved = int(state["step"]), state
+            if first_restore:  # a later restore (after a divergence) keeps counting this process's time
+                self._seconds_before = float(state.get("wall_time_s", 0.0))
             logging.info("Restored the backup of step %d from %s", self.step, self._weights_path)
         self._last_saved_step = self.step if self._saved else None
         self._restored = True
@@ -223,7 +243,10 @@ class GANBackup(keras.callbacks.BackupAndRestore):
             )
             return False
         epoch, batch = self._position()
-        state = {"step": self.step, "epoch": epoch, "batch": batch, "fingerprint": self.fingerprint}
+        state = {
+            "step": self.step, "epoch": epoch, "batch": batch, "fingerprint": self.fingerprint,
+            "wall_time_s": round(self.wall_time_s(), 3),
+        }
         if batch:
             state["trackers"] = {
                 m.name: [np.asarray(v.numpy()).tolist() for v in m.variables] for m in self.model.metrics

@@ -129,3 +129,33 @@ def test_an_unreadable_backup_is_a_clear_error(tmp_path):
     (backup_dir / "latest.weights.h5").write_bytes(b"not hdf5")
     with pytest.raises(ValueError, match="latest.weights.h5.*unreadable.*start afresh"):
         GANBackup(str(backup_dir)).restore(make_gan())
+
+
+class Tick(keras.callbacks.Callback):
+    """Advances the fake clock ten seconds per training step."""
+
+    def __init__(self, clock):
+        super().__init__()
+        self.clock = clock
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.clock[0] += 10.0
+
+
+def test_a_resumed_run_counts_the_training_time_of_the_killed_process(tmp_path, monkeypatch):
+    from ganzoo.callbacks import backup as backup_module
+
+    clock = [1000.0]
+    monkeypatch.setattr(backup_module, "_now", lambda: clock[0])
+    with pytest.raises(Killed):
+        fit(make_gan(), GANBackup(str(tmp_path), save_freq=3), callbacks=[Tick(clock), Crash(8)])
+    # The backup of step 6 holds the 6 steps × 10 s trained before it.
+    assert saved_state(tmp_path)["wall_time_s"] == 60.0
+
+    clock[0] = 5000.0  # a new process: its clock means nothing to the old one
+    backup = GANBackup(str(tmp_path), save_freq=3)
+    step = backup.restore(make_gan())
+    assert backup.wall_time_s() == 60.0
+    fit(backup.model, backup, start_step=step, callbacks=[Tick(clock)])
+    # 60 s before the kill + the 9 steps left × 10 s; the 2 lost steps count once.
+    assert backup.wall_time_s() == 150.0
