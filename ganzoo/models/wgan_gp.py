@@ -8,8 +8,9 @@ constraint enforced by a gradient penalty instead of weight clipping
     x̂ = ε x + (1 - ε) G(z),  ε ~ U[0, 1] per sample,
 
 with λ = 10, n_critic = 5 and Adam(1e-4, β1 = 0, β2 = 0.9). The penalty is
-per sample, so the critic must not normalise across the batch: no batch norm
-(the paper suggests layer norm as a drop-in replacement).
+per sample, so the critic must not normalise across the batch: no batch norm.
+The paper's MNIST critic has no normalization at all, and layer norm is its
+suggested drop-in replacement for deeper critics.
 """
 
 import numbers
@@ -42,7 +43,7 @@ class WGANGP(GAN):
     Example:
 
     ```python
-    g, d = ganzoo.WGANGP.build_networks((28, 28, 1), latent_dim=128)  # layer-norm critic
+    g, d = ganzoo.WGANGP.build_networks((28, 28, 1), latent_dim=128)  # critic without norm
     gan = ganzoo.WGANGP(generator=g, discriminator=d, latent_dim=128)
     gan.compile()  # Adam(1e-4, β1=0, β2=0.9) for both
     ```
@@ -83,11 +84,19 @@ class WGANGP(GAN):
 
     @classmethod
     def build_networks(cls, data_shape, latent_dim):
-        """DCGAN nets with a layer-norm critic for images; MLPs (no norm) for points."""
+        """DCGAN nets with a critic without normalization, as the paper's
+        MNIST critic; MLPs (no norm) for points.
+
+        Not Keras' ``LayerNormalization``: it normalises each pixel's
+        channels, and on Fashion-MNIST (3 critic steps, lr 2e-4) that critic
+        fell behind G: its loss went -4.9, -1.0, -0.1 over 3 epochs, IS 3.8,
+        4.2, 4.2. The same run without normalization had loss -3.8, -3.0 and
+        IS 3.7, 4.4 after 2 epochs.
+        """
         if len(data_shape) == 3:
             return (
                 architectures.dcgan_generator(data_shape, latent_dim),
-                architectures.dcgan_discriminator(data_shape, normalization="layer"),
+                architectures.dcgan_discriminator(data_shape, normalization=None),
             )
         return (
             architectures.mlp_generator(latent_dim, data_shape[-1]),
