@@ -19,6 +19,8 @@ import os
 import keras
 import tensorflow as tf
 
+from ganzoo.data import to_uint8
+
 
 def _generator_of(model):
     generator = getattr(model, "generator", model)
@@ -49,8 +51,7 @@ def export_generator(model, path):
 
     @tf.function(input_signature=[z_spec])
     def generate_uint8(z):
-        images = images_of(z)
-        return {"images": tf.cast(tf.round(tf.clip_by_value((images + 1.0) * 127.5, 0.0, 255.0)), tf.uint8)}
+        return {"images": to_uint8(images_of(z))}
 
     @tf.function(
         input_signature=[tf.TensorSpec((), tf.int32, name="num"), tf.TensorSpec((), tf.int32, name="seed")]
