@@ -71,12 +71,15 @@ def download(origin, sha256):
 
     check_sha256(sha256, origin)
     basename = os.path.basename(urllib.parse.urlparse(origin).path) or "model.tar.gz"
+    # Keras reads $KERAS_HOME once, at import; read it at each call (and
+    # create it: get_file falls back to /tmp/.keras for a missing one).
+    cache_dir = os.environ.get("KERAS_HOME")
+    if cache_dir:
+        os.makedirs(cache_dir, exist_ok=True)
     try:
         path = keras.utils.get_file(
             fname=f"{sha256[:16]}-{basename}", origin=origin, file_hash=sha256, hash_algorithm="sha256",
-            cache_subdir=CACHE_SUBDIR,
-            # Keras reads $KERAS_HOME once, at import; read it at each call.
-            cache_dir=os.environ.get("KERAS_HOME"),
+            cache_subdir=CACHE_SUBDIR, cache_dir=cache_dir,
         )
     except ValueError as e:  # get_file's "file hash does not match"
         raise trust.IntegrityError(f"Refusing {origin}: its sha256 is not the pinned {sha256} ({e})") from e

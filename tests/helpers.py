@@ -83,3 +83,18 @@ def assert_round_trip_keeps_outputs(gan, tmp_path):
     np.testing.assert_array_equal(images, again(z))
     np.testing.assert_array_equal(gan.discriminator(images), again.discriminator(images))
     return again
+
+
+def tiny_zoo_model(directory, name="tiny_model", with_gan=True, seed=0):
+    """Writes a zoo model directory of a tiny untrained VanillaGAN, as
+    ``python -m ganzoo.publish`` does: ``generator/``, ``gan.keras`` (with
+    ``with_gan``) and a card. Returns the GAN."""
+    generator, discriminator = tiny_networks()
+    gan = ganzoo.VanillaGAN(generator=generator, discriminator=discriminator, latent_dim=LATENT_DIM, seed=seed)
+    gan(np.zeros((1, LATENT_DIM), "float32"))  # builds the model
+    os.makedirs(directory, exist_ok=True)
+    ganzoo.export.export_generator(gan, os.path.join(str(directory), "generator"))
+    if with_gan:
+        gan.save(os.path.join(str(directory), "gan.keras"))
+    ganzoo.cards.write_card(str(directory), {"name": name, "latent_dim": LATENT_DIM, "image_shape": list(IMAGE_SHAPE)})
+    return gan
