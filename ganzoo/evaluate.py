@@ -52,7 +52,7 @@ def define_flags():
     importing this module never clashes with `ganzoo.train`'s flags."""
     flags.DEFINE_string("model", None, "Zoo name, http(s) URL of a model archive (with --sha256) or .keras file.")
     flags.DEFINE_string("model_dir", None, "Model directory, generator SavedModel or .tar.gz model archive.")
-    flags.DEFINE_bool("trust", False, "Load a --model_dir that is not in ganzoo's registry, checked only against its own card.")
+    flags.DEFINE_bool("trust", False, "Load a --model_dir outside ganzoo's registry, checked only against its card.")
     flags.DEFINE_string("sha256", None, "Pinned sha256 of the model archive (--model URL or --model_dir archive).")
     flags.DEFINE_list("metrics", None, "Any of is, fid, kid for images; modes for 2-D mixture points "
                       "(default: is,fid,kid for images, modes for points).")

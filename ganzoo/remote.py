@@ -108,7 +108,9 @@ def extract(archive, destination):
         for member in members:
             parts = pathlib.PurePosixPath(member.name).parts
             if member.name.startswith(("/", "\\")) or not parts or ".." in parts or ":" in parts[0]:
-                raise trust.IntegrityError(f"Refusing {archive!r}: member {member.name!r} is not a relative path inside it")
+                raise trust.IntegrityError(
+                    f"Refusing {archive!r}: member {member.name!r} is not a relative path inside it"
+                )
             if not (member.isfile() or member.isdir()):
                 raise trust.IntegrityError(
                     f"Refusing {archive!r}: member {member.name!r} is a link or special file; a model archive "

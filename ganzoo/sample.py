@@ -27,7 +27,7 @@ def define_flags():
     never clashes with another CLI's flags."""
     flags.DEFINE_string("model", None, "Zoo name, http(s) URL of a model archive (with --sha256) or .keras file.")
     flags.DEFINE_string("model_dir", None, "Model directory, generator SavedModel or .tar.gz model archive.")
-    flags.DEFINE_bool("trust", False, "Load a --model_dir that is not in ganzoo's registry, checked only against its own card.")
+    flags.DEFINE_bool("trust", False, "Load a --model_dir outside ganzoo's registry, checked only against its card.")
     flags.DEFINE_string("sha256", None, "Pinned sha256 of the model archive (--model URL or --model_dir archive).")
     flags.DEFINE_integer("num", 64, "Number of samples.")
     flags.DEFINE_integer("seed", 0, "Seed of z; the same seed gives the same picture.")
@@ -54,7 +54,9 @@ def load_sampler(model=None, *, model_dir=None, trust=False, sha256=None):
     from ganzoo import remote, zoo
 
     if (model is None) == (model_dir is None):
-        raise ValueError(f"Pass one of model (a zoo name, URL or .keras file) and model_dir; got {model!r}, {model_dir!r}")
+        raise ValueError(
+            f"Pass one of model (a zoo name, URL or .keras file) and model_dir; got {model!r}, {model_dir!r}"
+        )
     if model is not None:
         if model.endswith(".keras"):
             return _keras_sampler(model)

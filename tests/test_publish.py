@@ -65,7 +65,8 @@ def test_every_cli_imports_in_one_process():
 def test_portable_command_drops_machine_paths():
     from ganzoo.publish import portable_command
 
-    command = "python -m ganzoo.train --model=vanilla --output_dir=/home/someone/zoo2/fm_vanilla '--model_args={\"a\": 1}'"
+    arguments = "--model=vanilla --output_dir=/home/someone/zoo2/fm_vanilla '--model_args={\"a\": 1}'"
+    command = f"python -m ganzoo.train {arguments}"
     assert portable_command(command) == (
         "python -m ganzoo.train --model=vanilla --output_dir=runs/fm_vanilla '--model_args={\"a\": 1}'"
     )

@@ -41,8 +41,9 @@ def served(tmp_path_factory):
 def archive(served, tmp_path_factory):
     """``(url, sha256)`` of a tiny model's archive on the server."""
     base, root, _ = served
-    tiny_zoo_model(tmp_path_factory.mktemp("model") / "tiny_remote", name="tiny_remote")
-    sha256 = remote.write_archive(str(tmp_path_factory.getbasetemp() / "model0" / "tiny_remote"), str(root / "tiny_remote.tar.gz"))
+    directory = tmp_path_factory.mktemp("model") / "tiny_remote"
+    tiny_zoo_model(directory, name="tiny_remote")
+    sha256 = remote.write_archive(str(directory), str(root / "tiny_remote.tar.gz"))
     return f"{base}/tiny_remote.tar.gz", sha256
 
 

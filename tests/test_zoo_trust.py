@@ -101,7 +101,7 @@ def test_a_symlink_to_dev_zero_is_refused(trusted_copy):
     data = trusted_copy / "generator" / "variables" / "variables.data-00000-of-00001"
     os.remove(data)
     os.symlink("/dev/zero", data)
-    refused_within_bound(lambda: zoo.load(path=trusted_copy, trust=True), r"variables.data-00000-of-00001' is a symlink")
+    refused_within_bound(lambda: zoo.load(path=trusted_copy, trust=True), r"data-00000-of-00001' is a symlink")
 
 
 def test_a_symlinked_directory_is_refused(trusted_copy, tmp_path):
@@ -140,7 +140,7 @@ def test_a_tampered_shipped_model_with_a_regenerated_card_is_refused(shipped_cop
     card = cards.read_card(str(shipped_copy))
     cards.write_card(str(shipped_copy), {k: v for k, v in card.items() if k != "files"})
     cards.verify(str(shipped_copy))  # the card vouches for the tampered file: it is no proof
-    with pytest.raises(trust.IntegrityError, match=r"differs from the registry inside ganzoo.*variables.data-00000-of-00001.*model_card.json"):
+    with pytest.raises(trust.IntegrityError, match=r"differs from the registry inside ganzoo.*variables.data.*model_card"):
         zoo.load(SHIPPED)
 
 
@@ -149,7 +149,8 @@ def test_the_registry_pins_every_file_of_every_shipped_model(monkeypatch):
     assert registry.entries_of(registry.shipped_root()) == registry.load_registry(), (
         "saved_models/ and ganzoo/registry.json disagree: run python -m ganzoo.publish --registry"
     )
-    assert set(zoo.list_models()) == set(registry.names("generator")) and "fashion_mnist_classifier" in registry.names("classifier")
+    assert set(zoo.list_models()) == set(registry.names("generator"))
+    assert registry.names("classifier") == ["fashion_mnist_classifier"]
     for name in zoo.list_models():
         assert registry.size_bytes(name) <= 15_000_000, name
 

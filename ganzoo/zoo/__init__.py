@@ -74,7 +74,10 @@ def resolve(name):
 def _unknown(name, registry_file=None):
     message = f"Unknown zoo model {name!r}; available: {list_models(registry_file)}."
     if isinstance(name, str) and os.path.isdir(name):
-        message += f" {name!r} is also a directory here: names are never looked up as paths; load it with path={name!r}, trust=True if you trust it."
+        message += (
+            f" {name!r} is also a directory here: names are never looked up as paths; load it with "
+            f"path={name!r}, trust=True if you trust it."
+        )
     return message
 
 
@@ -96,7 +99,10 @@ def open_model(name=None, *, path=None, sha256=None, trust=False, registry_file=
                 yield directory, cards.verify(directory)
             return
         if sha256 is not None:
-            raise ValueError(f"sha256= pins an archive; {path!r} is a directory. Archive it (python -m ganzoo.publish --archive) or pass trust=True")
+            raise ValueError(
+                f"sha256= pins an archive; {path!r} is a directory. Archive it (python -m ganzoo.publish "
+                f"--archive) or pass trust=True"
+            )
         if not trust:
             raise trust_error(path)
         yield path, cards.verify(path)
