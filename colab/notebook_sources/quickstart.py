@@ -240,7 +240,7 @@ def cells():
                 keras.models.load_model(path, compile=False).save(os.path.join(source, "gan.keras"))
                 ganzoo.cards.write_card(source, {"name": "my_gan", "latent_dim": gan.latent_dim})
                 whole = ganzoo.zoo.load_gan(path=source, trust=True)
-            print(f"{type(whole).__name__} from {source}: G {whole.generator.count_params()} and "
+            print(f"{type(whole).__name__} from {os.path.basename(source)}: G {whole.generator.count_params()} and "
                   f"D {whole.discriminator.count_params()} parameters")
 
             examples, _ = ganzoo.data.load_examples("fashion_mnist", with_labels=True)
@@ -248,7 +248,7 @@ def cells():
                         .map(lambda image, label: image).shuffle(6000, seed=0).batch(64).repeat())
             whole.compile()
             whole.fit(sneakers, epochs=1, steps_per_epoch=FINE_TUNE_STEPS, verbose=0)
-            show_images(whole.generate(32, seed=0), f"after {FINE_TUNE_STEPS} steps on sneakers")
+            show_images(whole.generate(32, seed=0), f"after {FINE_TUNE_STEPS} steps on sneakers");
             """
         ),
         md(
