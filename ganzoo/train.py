@@ -90,13 +90,13 @@ def _fit_schedule(steps, epochs, batches_per_epoch):
 
 def build(model_name, loss, model_args, data_shape, latent_dim, seed, d_steps, track_meters):
     """Builds and returns an uncompiled GAN of the variant ``model_name``."""
-    from ganzoo import models
+    from ganzoo import architectures, models
 
     cls = models.get(model_name)
     kwargs = dict(model_args)
     if loss is not None:
         kwargs["loss"] = loss
-    generator, discriminator = cls.build_networks(data_shape, latent_dim)
+    generator, discriminator = architectures.default_networks(cls, data_shape, latent_dim)
     return cls(
         generator=generator,
         discriminator=discriminator,
@@ -241,7 +241,10 @@ def train(argv_flags, extra_callbacks=()):
             StopOnDivergence(),
             backup,  # last: sees StopAtStep's stop, never sees a diverged step
         ]
-        dataset = ganzoo.data.resumable_batches(examples, count, f.batch_size, f.seed, start_step=step)
+        # Under fresh real batches fit groups real_batches_per_step batches per step.
+        dataset = ganzoo.data.resumable_batches(
+            examples, count, f.batch_size, f.seed, start_step=step * gan.real_batches_per_step
+        )
         try:
             gan.fit(
                 dataset, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks, verbose=f.verbose,

@@ -51,8 +51,9 @@ def test_fit_clips_every_critic_weight():
     assert_finite_logs(history, KEYS)
     for w in weights:
         assert np.abs(w.numpy()).max() <= clip, w.path
-    # The d_steps critic updates per generator update.
-    assert int(gan.d_optimizer.iterations) == 2 * int(gan.g_optimizer.iterations) == 8
+    # d_steps critic updates per generator update, each on its own batch of
+    # 8 (Algorithm 1): 32 images make 2 steps of 2 critic updates.
+    assert int(gan.d_optimizer.iterations) == 2 * int(gan.g_optimizer.iterations) == 4
 
 
 def test_bad_clip_value_raises():
