@@ -44,22 +44,37 @@ def discriminator_slice(tensor, index, num_slices):
 
 def group_batches(dataset, num_batches):
     """``dataset`` with every ``num_batches`` consecutive batches merged
-    into one batch (a trailing incomplete group is dropped)."""
+    into one batch. Batches of another size than the first (a last partial
+    batch) and a trailing incomplete group are dropped."""
     batch_dim = tf.nest.flatten(dataset.element_spec)[0].shape[0]
     if batch_dim is None:
-        raise ValueError(
-            f"With fresh real batches each step takes {num_batches} batches of the same size, but this "
-            f"dataset's batch size is not static. Batch it with drop_remainder=True (ganzoo.data.load "
-            f"does), or build the GAN with fresh_real_batches=False."
-        )
+        dataset = dataset.scan(tf.constant(-1, tf.int32), _mark_full_batches)
+        dataset = dataset.filter(_is_full).map(_element)
 
     def merge(*elements):
         element = elements[0] if len(elements) == 1 else elements
+        # (num_batches, B, ...) → (num_batches · B, ...)
+        merged = (None if batch_dim is None else num_batches * batch_dim)
         return tf.nest.map_structure(
-            lambda t: tf.reshape(t, [num_batches * batch_dim, *t.shape[2:]]), element
+            lambda t: tf.reshape(t, [-1 if merged is None else merged, *t.shape[2:]]), element
         )
 
     return dataset.batch(num_batches, drop_remainder=True).map(merge, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def _is_full(full, element):
+    return full
+
+
+def _element(full, element):
+    return element
+
+
+def _mark_full_batches(first_size, element):
+    """scan step: ``(first batch size, (is this batch that size, element))``."""
+    size = tf.shape(tf.nest.flatten(element)[0])[0]
+    first_size = tf.where(first_size < 0, size, first_size)
+    return first_size, (tf.equal(size, first_size), element)
 
 
 def check_images(images, image_shape):

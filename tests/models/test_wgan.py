@@ -11,6 +11,7 @@ from helpers import (
     assert_finite_logs,
     assert_round_trip_keeps_outputs,
     tiny_fit,
+    tiny_gan,
     tiny_networks,
 )
 
@@ -20,8 +21,7 @@ KEYS = {"d_loss", "g_loss", "d_grad_norm", "g_grad_norm", "d_real", "d_fake"}
 
 
 def make_gan(**kwargs):
-    generator, discriminator = tiny_networks()
-    return WGAN(generator=generator, discriminator=discriminator, latent_dim=LATENT_DIM, seed=1, **kwargs)
+    return tiny_gan(WGAN, **kwargs)
 
 
 def test_paper_defaults():

@@ -13,6 +13,7 @@ from helpers import (
     random_images,
     assert_round_trip_keeps_outputs,
     tiny_fit,
+    tiny_gan,
     tiny_networks,
 )
 
@@ -20,10 +21,7 @@ KEYS = {"d_loss", "g_loss", "gradient_penalty", "d_grad_norm", "g_grad_norm", "d
 
 
 def make_gan(normalization="layer", **kwargs):
-    generator, discriminator = tiny_networks(normalization=normalization)
-    return WGANGP(
-        generator=generator, discriminator=discriminator, latent_dim=LATENT_DIM, seed=1, **kwargs
-    )
+    return tiny_gan(WGANGP, normalization=normalization, **kwargs)
 
 
 def test_paper_defaults():
