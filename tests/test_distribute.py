@@ -271,8 +271,7 @@ def _mirrored_main(out):
     import keras
 
     import ganzoo
-    from ganzoo.architectures import uses_batch_statistics
-    from ganzoo.layers import MinibatchDiscrimination
+    from ganzoo.models.networks import couples_batch
 
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     results = {}
@@ -299,8 +298,7 @@ def _mirrored_main(out):
             "moved": max(float(np.abs(a - b).max()) for a, b in zip(initial, after_single)),
             "finite": all(np.isfinite(w).all() for w in after_mirrored),
             "seed_copies_agree": all(np.array_equal(s, single.seed_generator.state.numpy()) for s in seed_copies),
-            "batch_coupled": any(isinstance(l, MinibatchDiscrimination) for l in d.layers)
-            or (uses_batch_statistics(d) and name != SYNC_BN_CASE),
+            "batch_coupled": couples_batch(d) and name != SYNC_BN_CASE,
         }
         print(name, results[name], flush=True)
     results[OVERFLOW_CASE] = _overflow_on_one_replica(strategy)
