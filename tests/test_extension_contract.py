@@ -125,6 +125,7 @@ def test_r1_penalty_is_half_gamma_times_the_squared_norm_of_a_linear_critic():
     np.testing.assert_allclose(moved, -0.1 * 3.0 * w, rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_conditional_gan_trains_saves_reloads_keeps_training_and_exports(tmp_path):
     images, labels = data(16)
     gan, reloaded = conditional_workflow(images, labels, str(tmp_path))
