@@ -200,3 +200,16 @@ def test_conditional_inputs_are_checked():
         x, y = keras.Input((4, 4, 1)), keras.Input((2,))
         d = keras.Model([x, y], keras.layers.Dense(1)(keras.layers.Concatenate()([keras.layers.Flatten()(x), y])))
         ganzoo.VanillaGAN(generator=other_generator, discriminator=d, latent_dim=LATENT_DIM)
+
+
+def test_grouped_batches_resume_where_a_killed_run_left_off():
+    """`ganzoo.train` resumes step s at batch s·real_batches_per_step: the
+    grouped batches then continue exactly, across an epoch boundary too."""
+    from ganzoo.models.batches import group_batches
+
+    examples = tf.data.Dataset.from_tensor_slices(np.arange(40, dtype="float32")[:, None])
+    full = list(group_batches(ganzoo.data.resumable_batches(examples, 40, 4, seed=0), 2).take(8))
+    resumed = list(group_batches(ganzoo.data.resumable_batches(examples, 40, 4, seed=0, start_step=3 * 2), 2).take(5))
+    assert all(batch.shape == (8, 1) for batch in full)
+    for expected, batch in zip(full[3:], resumed):
+        np.testing.assert_array_equal(expected, batch)
