@@ -83,3 +83,17 @@ def assert_round_trip_keeps_outputs(gan, tmp_path):
     np.testing.assert_array_equal(images, again(z))
     np.testing.assert_array_equal(gan.discriminator(images), again.discriminator(images))
     return again
+
+
+def fashion_mnist_images(split="test", num=1000, label=None):
+    """The first ``num`` Fashion-MNIST images of ``split`` (of class ``label``
+    only, if given), float32 in [-1, 1], from the offline copy via ganzoo.data."""
+    kept = []
+    for images, labels in ganzoo.data.load(
+        "fashion_mnist", split=split, batch_size=500, shuffle=False, with_labels=True
+    ):
+        images = images.numpy()
+        kept.append(images if label is None else images[labels.numpy() == label])
+        if sum(map(len, kept)) >= num:
+            break
+    return np.concatenate(kept)[:num]

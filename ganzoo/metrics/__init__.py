@@ -1,8 +1,10 @@
-"""GAN evaluation metrics: Inception Score, FID and KID.
+"""GAN evaluation metrics: Inception Score, FID, KID, improved precision and
+recall, density and coverage.
 
 Each works on numpy arrays or ``tf.data.Dataset`` of float images in [-1, 1]
 through any classifier (`load_classifier`), and has a lower-level twin on
-precomputed logits or features.
+precomputed logits or features. Precision/recall and density/coverage take
+their sets as keywords only, ``real=`` and ``fake=``, and return named scores.
 """
 
 from ganzoo.metrics.classifier import (
@@ -15,6 +17,7 @@ from ganzoo.metrics.classifier import (
     iterate_images,
     load_classifier,
 )
+from ganzoo.metrics.density_coverage import density_coverage, density_coverage_from_features
 from ganzoo.metrics.frechet_distance import (
     feature_statistics,
     frechet_distance,
@@ -33,3 +36,5 @@ from ganzoo.metrics.kernel_distance import (
     mmd2_unbiased,
     polynomial_kernel,
 )
+from ganzoo.metrics.nearest_neighbors import ball_membership, knn_squared_radii
+from ganzoo.metrics.precision_recall import precision_recall, precision_recall_from_features

@@ -1,0 +1,185 @@
+"""Exact k-nearest-neighbour balls in feature space, in chunks of bounded memory.
+
+Improved precision/recall (Kynkäänniemi et al. 2019) and density/coverage
+(Naeem et al. 2020) both put a ball around every sample of one set, its radius
+the distance to the sample's k-th nearest neighbour in its own set,
+
+    NND_k(x_i) = ‖x_i − NN_k(x_i)‖₂      (k-th neighbour, the sample itself excluded)
+
+and count which samples of the other set fall inside which balls. This module
+computes that exactly: every pairwise distance, never an approximate index.
+
+* Distances are squared Euclidean, ‖a‖² + ‖b‖² − 2 a·b, in float64, clipped
+  at 0; balls compare squared distances with squared radii, so no square root
+  rounds them apart.
+* The (N, M) distance matrix is never held whole: rows come in chunks of at
+  most ``max_bytes`` (default 128 MiB), so 100 000 × 100 000 pairs need no
+  80 GB of memory.
+* A ball's radius and its membership test run the same code on the same row
+  chunks, so a point that is an exact copy of a centre's k-th neighbour gets
+  bit-for-bit the radius itself: ties are decided by the rule (``<`` or
+  ``≤``), not by round-off.
+
+Inputs to the metrics may be images, run through a classifier as IS, FID and
+KID do (its ``pool_3`` features), or feature arrays (N, d) directly:
+`as_features` turns either into checked float64 features.
+"""
+
+import numpy as np
+import tensorflow as tf
+
+from ganzoo.metrics.classifier import classify
+
+# Bytes of one chunk of the distance matrix (float64) and its comparison.
+DEFAULT_MAX_BYTES = 128 * 1024**2
+
+
+def as_features(values, name, classifier=None, batch_size=100, max_images=None):
+    """Features (n, d) float64 from images or from features.
+
+    Args:
+        values: a feature array (n, d), or images (n, H, W, C) as a numpy array
+            or a ``tf.data.Dataset`` (float in [-1, 1]), which go through
+            ``classifier`` and give its ``pool_3`` features.
+        name: "real" or "fake", for messages.
+        classifier: any handle `ganzoo.metrics.load_classifier` accepts (for images).
+        batch_size: images per classifier call.
+        max_images: use at most this many images (or feature rows).
+
+    Raises:
+        ValueError: an array that is neither 2-D nor 4-D, an empty set, or
+            features that are not all finite.
+    """
+    if isinstance(values, tf.data.Dataset):
+        features = classify(values, classifier, batch_size, max_images, outputs=("pool_3",))["pool_3"]
+    else:
+        array = values.numpy() if tf.is_tensor(values) else np.asarray(values)
+        if array.ndim == 4:
+            features = classify(array, classifier, batch_size, max_images, outputs=("pool_3",))["pool_3"]
+        elif array.ndim == 2:
+            features = array if max_images is None else array[: int(max_images)]
+        else:
+            raise ValueError(
+                f"{name}= must be features (num_samples, dim) or images (num_samples, height, "
+                f"width, channels); got an array of shape {array.shape}"
+            )
+    return checked_features(features, name)
+
+
+def checked_features(features, name):
+    """``features`` as float64 (n, d) with n ≥ 1, all finite, or a ValueError."""
+    features = np.asarray(features)
+    if features.ndim != 2:
+        raise ValueError(f"{name} features must have shape (num_samples, dim); got {features.shape}")
+    if not (np.issubdtype(features.dtype, np.floating) or np.issubdtype(features.dtype, np.integer)):
+        raise ValueError(f"{name} features must be numbers; got dtype {features.dtype}")
+    if len(features) == 0 or features.shape[1] == 0:
+        raise ValueError(f"{name} features are empty: shape {features.shape}")
+    features = features.astype(np.float64, copy=False)
+    finite = np.isfinite(features)
+    if not finite.all():
+        rows = np.flatnonzero(~finite.all(axis=1))
+        raise ValueError(
+            f"{name} features hold {int((~finite).sum())} non-finite values (NaN or inf) in "
+            f"{len(rows)} rows, the first at row {int(rows[0])}; a diverged generator or "
+            f"classifier? Distances to them mean nothing."
+        )
+    return features
+
+
+def check_pair(real, fake):
+    """Raises a ValueError unless real (N, d) and fake (M, d) share d."""
+    if real.shape[1] != fake.shape[1]:
+        raise ValueError(
+            f"real and fake features must have the same dimension; got real {real.shape} and "
+            f"fake {fake.shape}. Were they made by different classifiers or layers?"
+        )
+
+
+def check_k(k, num_samples, name):
+    """Raises a ValueError unless 1 ≤ k < num_samples (the k-th neighbour
+    of a sample, itself excluded, must exist)."""
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be a positive integer; got {k!r}")
+    if k >= num_samples:
+        raise ValueError(
+            f"k={k} needs more than k {name} samples (a sample's k-th nearest neighbour, itself "
+            f"excluded); got {num_samples}. Pass more samples or a smaller k."
+        )
+
+
+def chunk_rows(num_columns, max_bytes=DEFAULT_MAX_BYTES):
+    """Rows per chunk so that a (rows, num_columns) float64 distance block and
+    its boolean comparison stay within ``max_bytes``."""
+    if not isinstance(max_bytes, (int, np.integer)) or max_bytes < 1:
+        raise ValueError(f"max_bytes must be a positive integer; got {max_bytes!r}")
+    return max(1, int(max_bytes) // (9 * max(1, int(num_columns))))
+
+
+def squared_distances(x, y):
+    """‖x_i − y_j‖² for all pairs: (n, d), (m, d) → (n, m) float64, ≥ 0."""
+    x_norms = np.einsum("ij,ij->i", x, x)
+    y_norms = np.einsum("ij,ij->i", y, y)
+    distances = x @ y.T
+    distances *= -2.0
+    distances += x_norms[:, None]
+    distances += y_norms[None, :]
+    return np.maximum(distances, 0.0, out=distances)
+
+
+def knn_squared_radii(features, k, max_bytes=DEFAULT_MAX_BYTES):
+    """NND_k(x_i)² for every row: the squared distance to its k-th nearest
+    neighbour in ``features`` itself, the sample excluded.
+
+    Each row's distance to itself (0) is its smallest, so NND_k is the
+    (k+1)-th smallest distance of the row, as in both papers' code.
+
+    Args:
+        features: (N, d) float64, from `as_features`.
+        k: neighbours, 1 ≤ k < N.
+
+    Returns:
+        (N,) float64 squared radii.
+    """
+    features = checked_features(features, "radius")
+    check_k(k, len(features), "feature")
+    rows = chunk_rows(len(features), max_bytes)
+    radii = np.empty(len(features), np.float64)
+    for start in range(0, len(features), rows):
+        block = squared_distances(features[start : start + rows], features)
+        radii[start : start + rows] = np.partition(block, k, axis=1)[:, k]
+    return radii
+
+
+def ball_membership(centers, squared_radii, points, strict=False, max_bytes=DEFAULT_MAX_BYTES):
+    """Which points fall in which balls B(c_i, r_i).
+
+    Args:
+        centers: (N, d) ball centres.
+        squared_radii: (N,) r_i², e.g. from `knn_squared_radii(centers, k)`.
+        points: (M, d).
+        strict: open balls (‖p − c_i‖ < r_i) instead of closed ones (≤).
+
+    Returns:
+        ``(counts, occupied)``: counts (M,) int64, how many balls hold each
+        point; occupied (N,) bool, whether each ball holds at least one point.
+    """
+    squared_radii = np.asarray(squared_radii, np.float64)
+    if squared_radii.shape != (len(centers),):
+        raise ValueError(
+            f"Expected one squared radius per centre, shape ({len(centers)},); got {squared_radii.shape}"
+        )
+    if not np.all(np.isfinite(squared_radii)) or np.any(squared_radii < 0):
+        raise ValueError("Squared radii must be finite and non-negative")
+    compare = np.less if strict else np.less_equal
+    counts = np.zeros(len(points), np.int64)
+    occupied = np.zeros(len(centers), bool)
+    # Chunked over centres as `knn_squared_radii` is, so that equal inputs
+    # give bit-for-bit equal distances in both (see the module docstring).
+    rows = chunk_rows(len(points), max_bytes)
+    for start in range(0, len(centers), rows):
+        block = squared_distances(centers[start : start + rows], points)  # (rows, M)
+        inside = compare(block, squared_radii[start : start + rows, None])
+        counts += inside.sum(axis=0)
+        occupied[start : start + rows] = inside.any(axis=1)
+    return counts, occupied
