@@ -92,8 +92,8 @@ def density_coverage_from_features(*, real, fake, k=DEFAULT_K, real_squared_radi
     nn.check_k(k, len(real), "real")
     if real_squared_radii is None:
         real_squared_radii = nn.knn_squared_radii(real, k, max_bytes)
-    counts, occupied = nn.ball_membership(real, real_squared_radii, fake, strict=True, max_bytes=max_bytes)
+    counts = nn.ball_counts(real, fake, density_radii=real_squared_radii, max_bytes=max_bytes)
     return {
-        "density": float(np.sum(counts) / (k * len(fake))),
-        "coverage": float(np.mean(occupied)),
+        "density": float(np.sum(counts["real_balls_per_fake"]) / (k * len(fake))),
+        "coverage": float(np.mean(counts["real_ball_occupied"])),
     }

@@ -15,10 +15,15 @@ computes that exactly: every pairwise distance, never an approximate index.
 * The (N, M) distance matrix is never held whole: rows come in chunks of at
   most ``max_bytes`` (default 128 MiB), so 100 000 × 100 000 pairs need no
   80 GB of memory.
-* A ball's radius and its membership test run the same code on the same row
-  chunks, so a point that is an exact copy of a centre's k-th neighbour gets
-  bit-for-bit the radius itself: ties are decided by the rule (``<`` or
-  ``≤``), not by round-off.
+* All balls are tested in one pass over the real-to-fake distances (and one
+  pass over each set's own distances for the radii): 3 passes for all four
+  scores, 2 when the real radii are cached.
+* A real ball's radius and its membership test run the same code on the same
+  row chunks, so a fake point that is an exact copy of a real centre's k-th
+  neighbour gets bit-for-bit the radius itself: ties are decided by the rule
+  (``<`` or ``≤``), not by round-off. (Fake balls are tested in the
+  transposed orientation, where an exact tie with a point other than a
+  duplicate, whose distance 0 decides anyway, may fall either way by 1 ulp.)
 
 Inputs to the metrics may be images, run through a classifier as IS, FID and
 KID do (its ``pool_3`` features), or feature arrays (N, d) directly:
@@ -135,51 +140,85 @@ def knn_squared_radii(features, k, max_bytes=DEFAULT_MAX_BYTES):
     (k+1)-th smallest distance of the row, as in both papers' code.
 
     Args:
-        features: (N, d) float64, from `as_features`.
-        k: neighbours, 1 ≤ k < N.
+        features: (N, d), e.g. from `as_features`.
+        k: neighbours, 1 ≤ k < N; or a tuple of such k's, all found in the
+            same pass over the N × N distances.
 
     Returns:
-        (N,) float64 squared radii.
+        (N,) float64 squared radii; for a tuple of k's, ``{k: (N,) radii}``.
     """
     features = checked_features(features, "radius")
-    check_k(k, len(features), "feature")
+    ks = tuple(k) if isinstance(k, (tuple, list)) else (k,)
+    for each in ks:
+        check_k(each, len(features), "feature")
+    radii = {each: np.empty(len(features), np.float64) for each in ks}
+    largest = max(ks)
     rows = chunk_rows(len(features), max_bytes)
-    radii = np.empty(len(features), np.float64)
     for start in range(0, len(features), rows):
-        block = squared_distances(features[start : start + rows], features)
-        radii[start : start + rows] = np.partition(block, k, axis=1)[:, k]
+        block = squared_distances(features[start : start + rows], features)  # (rows, N)
+        # One selection for the largest k puts the k+1 smallest first (in any
+        # order); sorting just those gives every smaller k too. (Several kth
+        # in one np.partition call cost several selections.)
+        block.partition(largest, axis=1)
+        smallest = np.sort(block[:, : largest + 1], axis=1)  # (rows, largest + 1)
+        for each in ks:
+            radii[each][start : start + rows] = smallest[:, each]
+    return radii if isinstance(k, (tuple, list)) else radii[k]
+
+
+def _checked_radii(radii, num, name):
+    radii = np.asarray(radii, np.float64)
+    if radii.shape != (num,):
+        raise ValueError(f"Expected one squared radius per {name} sample, shape ({num},); got {radii.shape}")
+    if not np.all(np.isfinite(radii)) or np.any(radii < 0):
+        raise ValueError(f"Squared radii of the {name} samples must be finite and non-negative")
     return radii
 
 
-def ball_membership(centers, squared_radii, points, strict=False, max_bytes=DEFAULT_MAX_BYTES):
-    """Which points fall in which balls B(c_i, r_i).
+def ball_counts(real, fake, *, precision_radii=None, density_radii=None, recall_radii=None,
+                max_bytes=DEFAULT_MAX_BYTES):
+    """Which samples fall in which k-NN balls, in one pass over the (N, M)
+    real-to-fake distances (real rows in chunks).
 
     Args:
-        centers: (N, d) ball centres.
-        squared_radii: (N,) r_i², e.g. from `knn_squared_radii(centers, k)`.
-        points: (M, d).
-        strict: open balls (‖p − c_i‖ < r_i) instead of closed ones (≤).
+        real: (N, d) real features; fake: (M, d) fake features.
+        precision_radii: (N,) squared radii of CLOSED balls around the real
+            samples (‖y − x_i‖² ≤ r_i²).
+        density_radii: (N,) squared radii of OPEN balls around the real
+            samples (‖y − x_i‖² < r_i²).
+        recall_radii: (M,) squared radii of CLOSED balls around the fake samples.
 
     Returns:
-        ``(counts, occupied)``: counts (M,) int64, how many balls hold each
-        point; occupied (N,) bool, whether each ball holds at least one point.
+        A dict with, for the radii given:
+        ``fake_in_real_balls`` (M,) bool (precision_radii);
+        ``real_balls_per_fake`` (M,) int64 and ``real_ball_occupied`` (N,)
+        bool (density_radii); ``real_in_fake_balls`` (N,) bool (recall_radii).
     """
-    squared_radii = np.asarray(squared_radii, np.float64)
-    if squared_radii.shape != (len(centers),):
-        raise ValueError(
-            f"Expected one squared radius per centre, shape ({len(centers)},); got {squared_radii.shape}"
-        )
-    if not np.all(np.isfinite(squared_radii)) or np.any(squared_radii < 0):
-        raise ValueError("Squared radii must be finite and non-negative")
-    compare = np.less if strict else np.less_equal
-    counts = np.zeros(len(points), np.int64)
-    occupied = np.zeros(len(centers), bool)
-    # Chunked over centres as `knn_squared_radii` is, so that equal inputs
-    # give bit-for-bit equal distances in both (see the module docstring).
-    rows = chunk_rows(len(points), max_bytes)
-    for start in range(0, len(centers), rows):
-        block = squared_distances(centers[start : start + rows], points)  # (rows, M)
-        inside = compare(block, squared_radii[start : start + rows, None])
-        counts += inside.sum(axis=0)
-        occupied[start : start + rows] = inside.any(axis=1)
-    return counts, occupied
+    n, m = len(real), len(fake)
+    closed = None if precision_radii is None else _checked_radii(precision_radii, n, "real")
+    opened = None if density_radii is None else _checked_radii(density_radii, n, "real")
+    fake_r = None if recall_radii is None else _checked_radii(recall_radii, m, "fake")
+    out = {}
+    if closed is not None:
+        out["fake_in_real_balls"] = np.zeros(m, bool)
+    if opened is not None:
+        out["real_balls_per_fake"] = np.zeros(m, np.int64)
+        out["real_ball_occupied"] = np.zeros(n, bool)
+    if fake_r is not None:
+        out["real_in_fake_balls"] = np.zeros(n, bool)
+    # Chunked over real rows as `knn_squared_radii` is, so that equal inputs
+    # give bit-for-bit equal distances for the real balls (see the module
+    # docstring). The fake balls are tested in the transposed orientation.
+    rows = chunk_rows(m, max_bytes)
+    for start in range(0, n, rows):
+        part = slice(start, start + rows)
+        block = squared_distances(real[part], fake)  # (rows, M)
+        if closed is not None:
+            out["fake_in_real_balls"] |= (block <= closed[part, None]).any(axis=0)
+        if opened is not None:
+            inside = block < opened[part, None]
+            out["real_balls_per_fake"] += inside.sum(axis=0)
+            out["real_ball_occupied"][part] = inside.any(axis=1)
+        if fake_r is not None:
+            out["real_in_fake_balls"][part] = (block <= fake_r[None, :]).any(axis=1)
+    return out

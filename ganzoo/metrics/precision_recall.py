@@ -102,11 +102,12 @@ def precision_recall_from_features(*, real, fake, k=DEFAULT_K, real_squared_radi
     nn.check_k(k, len(fake), "fake")
     if real_squared_radii is None:
         real_squared_radii = nn.knn_squared_radii(real, k, max_bytes)
-    fake_squared_radii = nn.knn_squared_radii(fake, k, max_bytes)
     # Fake samples in the real manifold; real samples in the fake manifold.
-    in_real_balls, _ = nn.ball_membership(real, real_squared_radii, fake, max_bytes=max_bytes)
-    in_fake_balls, _ = nn.ball_membership(fake, fake_squared_radii, real, max_bytes=max_bytes)
+    counts = nn.ball_counts(
+        real, fake, precision_radii=real_squared_radii,
+        recall_radii=nn.knn_squared_radii(fake, k, max_bytes), max_bytes=max_bytes,
+    )
     return {
-        "precision": float(np.mean(in_real_balls > 0)),
-        "recall": float(np.mean(in_fake_balls > 0)),
+        "precision": float(np.mean(counts["fake_in_real_balls"])),
+        "recall": float(np.mean(counts["real_in_fake_balls"])),
     }

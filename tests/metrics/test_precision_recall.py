@@ -30,10 +30,13 @@ def reference_scores(real, fake, k_pr, k_dc):
 
 
 def all_scores(real, fake, k_pr=3, k_dc=5, **kwargs):
-    return {
+    separately = {
         **metrics.precision_recall_from_features(real=real, fake=fake, k=k_pr, **kwargs),
         **metrics.density_coverage_from_features(real=real, fake=fake, k=k_dc, **kwargs),
     }
+    together = metrics.knn_scores(real=real, fake=fake, k_precision_recall=k_pr, k_density_coverage=k_dc, **kwargs)
+    assert together == separately
+    return together
 
 
 @pytest.mark.parametrize("seed, k_pr, k_dc", [(0, 3, 5), (1, 1, 2), (2, 5, 3)])
@@ -78,12 +81,17 @@ def test_radii_and_balls_by_hand():
     # Balls of radius² [1, 1, 4, 16] around the points; 0.5 is in balls 0 and 1,
     # 5.0 in balls 2 (|5−3|² = 4, on the boundary) and 3, 20.0 in none.
     fake = np.array([[0.5], [5.0], [20.0]])
-    counts, occupied = metrics.ball_membership(points, [1.0, 1.0, 4.0, 16.0], fake)
-    np.testing.assert_array_equal(counts, [2, 2, 0])
-    np.testing.assert_array_equal(occupied, [True, True, True, True])
-    counts, occupied = metrics.ball_membership(points, [1.0, 1.0, 4.0, 16.0], fake, strict=True)
-    np.testing.assert_array_equal(counts, [2, 1, 0])
-    np.testing.assert_array_equal(occupied, [True, True, False, True])
+    radii = [1.0, 1.0, 4.0, 16.0]
+    counts = metrics.ball_counts(points, fake, precision_radii=radii, density_radii=radii,
+                                 recall_radii=[0.25, 1.0, 400.0])
+    np.testing.assert_array_equal(counts["fake_in_real_balls"], [True, True, False])  # closed
+    np.testing.assert_array_equal(counts["real_balls_per_fake"], [2, 1, 0])  # open: 5.0 leaves ball 2
+    np.testing.assert_array_equal(counts["real_ball_occupied"], [True, True, False, True])
+    # Fake balls: 0.5 (r=0.5) holds 0.0 and 1.0, 5.0 (r=1) none, 20.0 (r=20) 1.0, 3.0, 7.0.
+    np.testing.assert_array_equal(counts["real_in_fake_balls"], [True, True, True, True])
+    counts = metrics.ball_counts(points, fake, recall_radii=[0.25, 1.0, 168.0])  # 20 − 7 = 13 > √168
+    np.testing.assert_array_equal(counts["real_in_fake_balls"], [True, True, False, False])
+    assert set(counts) == {"real_in_fake_balls"}
 
 
 def test_density_exceeds_one_when_fakes_pile_up_in_a_dense_region():
@@ -106,7 +114,7 @@ def test_precomputed_real_radii_give_the_same_scores():
     assert metrics.density_coverage_from_features(
         real=real, fake=fake, real_squared_radii=radii_dc
     ) == metrics.density_coverage_from_features(real=real, fake=fake)
-    with pytest.raises(ValueError, match="one squared radius per centre"):
+    with pytest.raises(ValueError, match="one squared radius per real sample"):
         metrics.precision_recall_from_features(real=real, fake=fake, real_squared_radii=radii_pr[:5])
 
 
@@ -150,3 +158,16 @@ def test_bad_input_is_refused_clearly():
         metrics.precision_recall_from_features(real=real, fake=bad)
     with pytest.raises(ValueError, match=r"images \(num_samples, height, width, channels\); got an array of shape \(10, 4, 1\)"):
         metrics.density_coverage(real=real[..., None], fake=fake)
+
+
+def test_knn_scores_take_the_cached_radii_of_both_ks():
+    rng = np.random.default_rng(8)
+    real, fake = rng.normal(size=(80, 5)), rng.normal(size=(70, 5))
+    radii = metrics.knn_squared_radii(real, (3, 5))
+    np.testing.assert_array_equal(radii[3], metrics.knn_squared_radii(real, 3))
+    np.testing.assert_array_equal(radii[5], metrics.knn_squared_radii(real, 5))
+    assert metrics.knn_scores(real=real, fake=fake, real_squared_radii=radii) == metrics.knn_scores(
+        real=real, fake=fake
+    )
+    with pytest.raises(ValueError, match=r"need k = \[5\] too"):
+        metrics.knn_scores(real=real, fake=fake, real_squared_radii={3: radii[3]})
