@@ -137,7 +137,11 @@ def check_subset_size(subset_size, num_real, num_fake):
 def polynomial_kernel(x, y):
     """k(x, y) = (x·y / d + 1)³ for all pairs: (n, d), (m, d) → (n, m), float64."""
     x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
-    return (x @ y.T / x.shape[1] + 1.0) ** 3
+    kernel = x @ y.T
+    kernel /= x.shape[1]
+    kernel += 1.0
+    # k·k·k, not k ** 3: numpy's float power calls pow() per element, 10x slower.
+    return kernel * kernel * kernel
 
 
 def mmd2_unbiased(x, y):

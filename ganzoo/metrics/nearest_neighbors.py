@@ -9,12 +9,19 @@ the distance to the sample's k-th nearest neighbour in its own set,
 and count which samples of the other set fall inside which balls. This module
 computes that exactly: every pairwise distance, never an approximate index.
 
-* Distances are squared Euclidean, ‖a‖² + ‖b‖² − 2 a·b, in float64, clipped
-  at 0; balls compare squared distances with squared radii, so no square root
-  rounds them apart.
+* Distances are squared Euclidean, ‖a‖² + ‖b‖² − 2 a·b, clipped at 0; balls
+  compare squared distances with squared radii, so no square root rounds them
+  apart.
+* They are computed in float32, the precision of the classifier's features
+  (float64 doubles the time of every pass), after subtracting the real
+  set's mean (computed in float64) from both sets: distances do not change,
+  and the cancellation in ‖a‖² + ‖b‖² − 2 a·b stays at the scale of the
+  spread of the features, not of their offset. A point within about 1e-6
+  (relative) of a ball's boundary may land on the other side than in exact
+  arithmetic; both papers' reference code computes in float32 too.
 * The (N, M) distance matrix is never held whole: rows come in chunks of at
   most ``max_bytes`` (default 128 MiB), so 100 000 × 100 000 pairs need no
-  80 GB of memory.
+  40 GB of memory.
 * All balls are tested in one pass over the real-to-fake distances (and one
   pass over each set's own distances for the radii): 3 passes for all four
   scores, 2 when the real radii are cached.
@@ -35,7 +42,7 @@ import tensorflow as tf
 
 from ganzoo.metrics.classifier import classify
 
-# Bytes of one chunk of the distance matrix (float64) and its comparison.
+# Bytes of one chunk of the distance matrix (float32), its comparison and a temporary.
 DEFAULT_MAX_BYTES = 128 * 1024**2
 
 
@@ -114,22 +121,27 @@ def check_k(k, num_samples, name):
 
 
 def chunk_rows(num_columns, max_bytes=DEFAULT_MAX_BYTES):
-    """Rows per chunk so that a (rows, num_columns) float64 distance block and
-    its boolean comparison stay within ``max_bytes``."""
+    """Rows per chunk so that a (rows, num_columns) float32 distance block,
+    its boolean comparison and a float32 temporary stay within ``max_bytes``."""
     if not isinstance(max_bytes, (int, np.integer)) or max_bytes < 1:
         raise ValueError(f"max_bytes must be a positive integer; got {max_bytes!r}")
     return max(1, int(max_bytes) // (9 * max(1, int(num_columns))))
 
 
+def centered(features, mean):
+    """``features − mean`` as float32 (N, d): the frame distances are computed in."""
+    return (np.asarray(features, np.float64) - mean).astype(np.float32)
+
+
 def squared_distances(x, y):
-    """‖x_i − y_j‖² for all pairs: (n, d), (m, d) → (n, m) float64, ≥ 0."""
+    """‖x_i − y_j‖² for all pairs: (n, d), (m, d) → (n, m), ≥ 0, in the inputs'
+    dtype (float32 from `centered`)."""
     x_norms = np.einsum("ij,ij->i", x, x)
     y_norms = np.einsum("ij,ij->i", y, y)
-    distances = x @ y.T
-    distances *= -2.0
+    distances = (x * -2) @ y.T  # scaling by −2 is exact: no extra pass over (n, m)
     distances += x_norms[:, None]
     distances += y_norms[None, :]
-    return np.maximum(distances, 0.0, out=distances)
+    return np.maximum(distances, 0, out=distances)
 
 
 def knn_squared_radii(features, k, max_bytes=DEFAULT_MAX_BYTES):
@@ -145,7 +157,8 @@ def knn_squared_radii(features, k, max_bytes=DEFAULT_MAX_BYTES):
             same pass over the N × N distances.
 
     Returns:
-        (N,) float64 squared radii; for a tuple of k's, ``{k: (N,) radii}``.
+        (N,) float64 squared radii (float32 values, see the module
+        docstring); for a tuple of k's, ``{k: (N,) radii}``.
     """
     features = checked_features(features, "radius")
     ks = tuple(k) if isinstance(k, (tuple, list)) else (k,)
@@ -153,6 +166,9 @@ def knn_squared_radii(features, k, max_bytes=DEFAULT_MAX_BYTES):
         check_k(each, len(features), "feature")
     radii = {each: np.empty(len(features), np.float64) for each in ks}
     largest = max(ks)
+    # Centred on its own mean, as `ball_counts` centres real and fake on the
+    # real mean: the same float32 values for the real set in both.
+    features = centered(features, features.mean(axis=0))
     rows = chunk_rows(len(features), max_bytes)
     for start in range(0, len(features), rows):
         block = squared_distances(features[start : start + rows], features)  # (rows, N)
@@ -172,7 +188,7 @@ def _checked_radii(radii, num, name):
         raise ValueError(f"Expected one squared radius per {name} sample, shape ({num},); got {radii.shape}")
     if not np.all(np.isfinite(radii)) or np.any(radii < 0):
         raise ValueError(f"Squared radii of the {name} samples must be finite and non-negative")
-    return radii
+    return radii.astype(np.float32)  # exact for radii from knn_squared_radii
 
 
 def ball_counts(real, fake, *, precision_radii=None, density_radii=None, recall_radii=None,
@@ -209,6 +225,8 @@ def ball_counts(real, fake, *, precision_radii=None, density_radii=None, recall_
     # Chunked over real rows as `knn_squared_radii` is, so that equal inputs
     # give bit-for-bit equal distances for the real balls (see the module
     # docstring). The fake balls are tested in the transposed orientation.
+    mean = np.asarray(real, np.float64).mean(axis=0)
+    real, fake = centered(real, mean), centered(fake, mean)
     rows = chunk_rows(m, max_bytes)
     for start in range(0, n, rows):
         part = slice(start, start + rows)

@@ -171,3 +171,12 @@ def test_knn_scores_take_the_cached_radii_of_both_ks():
     )
     with pytest.raises(ValueError, match=r"need k = \[5\] too"):
         metrics.knn_scores(real=real, fake=fake, real_squared_radii={3: radii[3]})
+
+
+def test_a_large_common_offset_changes_nothing():
+    # Distances are computed after centring on the real mean, so float32
+    # cancellation in |a|² + |b|² − 2ab does not grow with the features' offset.
+    rng = np.random.default_rng(9)
+    real, fake = rng.normal(size=(120, 6)), rng.normal(0.3, size=(90, 6))
+    expected = reference_scores(real, fake, 3, 5)
+    assert all_scores(real + 1e4, fake + 1e4) == pytest.approx(expected, abs=1e-12)
