@@ -97,4 +97,3 @@ def assert_round_trip_keeps_outputs(gan, tmp_path):
     np.testing.assert_array_equal(images, again(z))
     np.testing.assert_array_equal(gan.discriminator(images), again.discriminator(images))
     return again
-
