@@ -38,7 +38,7 @@ def test_rebuilt_model_matches_the_export_and_pool_3_precedes_the_relu(rebuilt):
     np.testing.assert_allclose(logits, exported["logits"], atol=1e-4)
     np.testing.assert_allclose(features, exported["pool_3"], atol=1e-4)
     relu = keras.Model(rebuilt.inputs, rebuilt.get_layer("pool_3_relu").output)
-    np.testing.assert_allclose(np.asarray(relu(images)), np.maximum(features, 0.0), atol=1e-6)
+    np.testing.assert_allclose(np.asarray(relu([images])), np.maximum(features, 0.0), atol=1e-6)
     assert (features < 0).mean() > 0.2  # pre-activations: the ReLU would cut these
 
 
