@@ -64,6 +64,20 @@ def tiny_classifier(image_shape=IMAGE_SHAPE, num_classes=10, feature_dim=8, seed
     return keras.Model(images, {"logits": logits, "pool_3": features}, name="tiny_classifier")
 
 
+def fashion_mnist_images(split="test", num=1000, label=None):
+    """The first ``num`` Fashion-MNIST images of ``split`` (of class ``label``
+    only, if given), float32 in [-1, 1], from the offline copy via ganzoo.data."""
+    kept = []
+    for images, labels in ganzoo.data.load(
+        "fashion_mnist", split=split, batch_size=500, shuffle=False, with_labels=True
+    ):
+        images = images.numpy()
+        kept.append(images if label is None else images[labels.numpy() == label])
+        if sum(map(len, kept)) >= num:
+            break
+    return np.concatenate(kept)[:num]
+
+
 def tiny_point_gan(seed=0):
     """A compiled VanillaGAN on 2-D points with 16-unit MLPs, seeded."""
     keras.utils.set_random_seed(seed)
