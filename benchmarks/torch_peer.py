@@ -22,6 +22,12 @@ softplus(−D(G(z))), no D(real), gradients of G's weights only. Adam(2e-4,
 adds ε to √v, torch to √v / √(1 − β2ᵗ): updates differ by O(ε)). bf16:
 `torch.autocast("cpu", dtype=torch.bfloat16)`, losses in float32.
 
+**A quiet CPU only.** torch's OpenMP threads spin while they wait for each
+other; when other processes hold the cores, a descheduled thread stalls the
+whole team. With the load average at 12 on 2 cores the default step took
+4.7 s where ``OMP_WAIT_POLICY=PASSIVE`` (inherited by the peer process) took
+0.33 s. Time the peer on a quiet machine; the results record the policy.
+
 **The equivalence check**: `torch_peer_driver.keras_values` (TensorFlow,
 float64 copies of the nets) and `torch_values` (float32, after the weight
 transfer) compute G's images, D's logits on both halves, both losses and
@@ -230,7 +236,8 @@ def serve(path, batch_size, precision, threads):
     specs = json.loads(str(setup["specs"]))
     weights = {k[2:]: setup[k] for k in setup.files if k.startswith("w/")}
     reference = {k[4:]: setup[k] for k in setup.files if k.startswith("ref/")}
-    check = {"values": len(reference), "torch": torch.__version__, "threads": torch.get_num_threads()}
+    check = {"values": len(reference), "torch": torch.__version__, "threads": torch.get_num_threads(),
+             "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "unset")}
     for dtype in (torch.float64, torch.float32):  # the equivalence; then torch's float32 rounding
         twins = [build_net(specs[net], weights, net, dtype) for net in ("g", "d")]
         values = torch_values(*twins, setup["real"], setup["z_d"], setup["z_g"])

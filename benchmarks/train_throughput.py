@@ -13,12 +13,10 @@ same in-memory batches:
   own math (its losses, ``discriminate``, regularizers, generator objective,
   clipping) but none of ganzoo's machinery: no `fit`, no metric trackers, no
   meters, no SeedGenerator;
-* **torch** (VanillaGAN only, when torch is installed or ``--peer=torch``):
-  a PyTorch replica of the same nets and step, the same weights and batches,
-  in its own process (`benchmarks/torch_peer.py`). On start it checks the
-  replica against the Keras nets (G's images, D's logits, both losses and all
-  gradients after the weight transfer) and prints the worst relative
-  difference. ``--peer=none`` leaves it out.
+* **torch** (VanillaGAN; when torch is installed, ``--peer=none`` to skip):
+  a PyTorch replica of the same nets, step, weights and batches, in its own
+  process (`benchmarks/torch_peer.py`), checked on start against the Keras
+  nets (images, logits, losses, all gradients; worst relative difference).
 
 It also fits VanillaGAN on the real input pipeline
 (``ganzoo.data.load("fashion_mnist", repeat=True)``: map, cache, shuffle,
@@ -169,7 +167,11 @@ def _images():
 def _in_memory(images, batch_size):
     import tensorflow as tf
 
-    return tf.data.Dataset.from_tensor_slices(images).batch(batch_size, drop_remainder=True).repeat()
+    options = tf.data.Options()
+    # Nothing to tune here; with autotuning on, fit returned up to seconds late (fit_return_latency.py).
+    options.autotune.enabled = False
+    dataset = tf.data.Dataset.from_tensor_slices(images).batch(batch_size, drop_remainder=True)
+    return dataset.repeat().with_options(options)
 
 
 def _median(values):
@@ -263,9 +265,7 @@ def table(runs, names):
                 speedup, cpu_speedup = _paired(ours, fp32), _paired(ours, fp32, cpu=True)
                 summary[f"{name}/bf16_over_fp32"] = [speedup, cpu_speedup]
                 cells += [f"{speedup:.2f}", f"{cpu_speedup:.2f}"]
-            else:
-                cells += ["", ""]
-            lines.append("| " + " | ".join(cells) + " |")
+            lines.append("| " + " | ".join(cells + [""] * (8 - len(cells))) + " |")
     if ("torch", "vanilla", "fp32") in by_key:
         lines += [
             "",
@@ -378,7 +378,7 @@ def main(argv):
             "ganzoo/PyTorch ≥ 1.15 (fp32) and ≥ 1.0 (bf16).",
             "",
             f"PyTorch: `benchmarks/torch_peer.py` in its own process, torch {peers[0].check['torch']}, "
-            f"{peers[0].check['threads']} threads. Worst relative difference, over G's images, D's logits, "
+            f"{peers[0].check['threads']} threads, OMP_WAIT_POLICY {peers[0].check['omp_wait_policy']}. Worst relative difference, over G's images, D's logits, "
             "both losses and all gradients, of a float64 twin to float64 copies of the Keras nets after "
             f"the weight transfer (fp32 run; bf16 run): {checks}." if peers else "No PyTorch peer.",
             "",
