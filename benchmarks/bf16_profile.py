@@ -15,6 +15,10 @@ For VanillaGAN's default nets, batch ``--batch_size``, fp32 and bf16:
    TensorFlow (`gan.train_step`) and for the PyTorch replica of
    `torch_peer.py` (`make_train_step`). oneDNN's own per-primitive times are
    summed too, but only counts survive a busy CPU.
+3. **float32 accuracy**: the worst relative difference of TensorFlow's
+   float32 values (G's images, D's logits, losses, gradients) to float64
+   copies of the same nets, for ``--seeds`` initializations, on the first
+   Fashion-MNIST batch. Run it with ``TF_ENABLE_ONEDNN_OPTS=0`` too.
 
 Counts do not depend on the load of the machine; the times do.
 """
@@ -32,6 +36,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 FLAGS = flags.FLAGS
 flags.DEFINE_integer("batch_size", 64, "Batch size.")
+flags.DEFINE_list("sections", ["graph", "onednn", "accuracy"], "What to profile: graph, onednn, accuracy.")
+flags.DEFINE_integer("seeds", 4, "Initializations of the float32 accuracy check.")
 flags.DEFINE_enum("child", None, ["tensorflow", "torch"], "Internal: run one framework's step under ONEDNN_VERBOSE.")
 flags.DEFINE_string("precision", "bf16", "Internal: fp32 or bf16 (with --child).")
 flags.DEFINE_string("setup", None, "Internal: torch_peer_driver setup file (with --child=torch).")
@@ -75,6 +81,27 @@ def graph_counts(precision, batch_size):
     return {"ops": len(ops), "casts": len(casts), "casts of variables": len(variable_casts),
             "cast directions": dict(directions), "FusedBatchNorm* ops": sum("FusedBatchNorm" in op.type for op in ops),
             "op:dtype": dict(sorted(watched.items()))}
+
+
+def float32_errors(seeds, batch_size):
+    """``[(seed, worst, name)]``: TensorFlow float32 against float64."""
+    import keras
+    import numpy as np
+
+    import ganzoo
+    import torch_peer_driver as driver
+    from ganzoo import data
+
+    real = next(iter(data.load("fashion_mnist", batch_size=batch_size, shuffle=False))).numpy()
+    errors = []
+    for seed in range(seeds):
+        keras.utils.set_random_seed(seed)
+        nets = ganzoo.VanillaGAN.build_networks((28, 28, 1), 128)
+        z_d, z_g = np.random.default_rng(seed).standard_normal((2, batch_size, 128), np.float32)
+        reference = driver.keras_values(*driver.copies(nets, "float64"), real, z_d, z_g)
+        float32 = driver.keras_values(*driver.copies(nets, "float32"), real, z_d, z_g)
+        errors.append((seed, *driver.worst_difference(reference, float32)))
+    return errors
 
 
 def _child_tensorflow(precision, batch_size):
@@ -152,9 +179,15 @@ def main(argv):
 
     print(f"TensorFlow {tf.__version__}, TF_ENABLE_ONEDNN_OPTS={os.environ.get('TF_ENABLE_ONEDNN_OPTS', 'unset')}, "
           f"batch {FLAGS.batch_size}, load average {os.getloadavg()[0]:.1f}")
-    for precision in POLICIES:
+    for precision in POLICIES if "graph" in FLAGS.sections else ():
         counts = graph_counts(precision, FLAGS.batch_size)
         print(f"\n## Traced train_step graph, {precision}\n" + "\n".join(f"- {k}: {v}" for k, v in counts.items()))
+    if "accuracy" in FLAGS.sections:
+        print("\n## TensorFlow float32 against float64 (worst relative difference)")
+        for seed, worst, name in float32_errors(FLAGS.seeds, FLAGS.batch_size):
+            print(f"- seed {seed}: {worst:.1e} ({name})")
+    if "onednn" not in FLAGS.sections:
+        return
     with tempfile.TemporaryDirectory() as directory:
         setup = None
         if driver.available():

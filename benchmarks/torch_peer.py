@@ -26,7 +26,9 @@ adds ε to √v, torch to √v / √(1 − β2ᵗ): updates differ by O(ε)). bf
 other; when other processes hold the cores, a descheduled thread stalls the
 whole team. With the load average at 12 on 2 cores the default step took
 4.7 s where ``OMP_WAIT_POLICY=PASSIVE`` (inherited by the peer process) took
-0.33 s. Time the peer on a quiet machine; the results record the policy.
+0.33 s. bf16 at 2 threads was slower still: 1.6 s/step with the passive
+policy (load 6), against 55 ms/step on 1 thread. Time the peer on a quiet
+machine (``--peer_threads`` sets its threads); the results record both.
 
 **The equivalence check**: `torch_peer_driver.keras_values` (TensorFlow,
 float64 copies of the nets) and `torch_values` (float32, after the weight
@@ -47,6 +49,7 @@ from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from torch_peer_driver import from_codes, worst_difference  # noqa: E402 (numpy only)
+
 
 def _layouts(specs, i, variable):
     """``(to_torch, to_keras)``: numpy functions between the Keras and torch
@@ -87,8 +90,11 @@ def _padding(config, size):
 
 
 def _module(spec):
-    """The torch module of one Keras layer spec."""
+    """The torch module of one Keras layer spec; a loud error for any layer
+    or option it does not translate."""
     kind, config, shape = spec["kind"], spec["config"], spec["input_shape"]
+    if config.get("activation", "linear") != "linear" and kind != "Activation":
+        raise ValueError(f"No torch twin for layer {spec['name']!r} with a fused activation {config['activation']!r}")
     if kind == "Dense":
         return nn.Linear(int(np.prod(shape)), config["units"], bias=config["use_bias"])
     if kind == "Reshape":
@@ -106,8 +112,10 @@ def _module(spec):
         return nn.LeakyReLU(float(np.float32(config["negative_slope"])))
     if kind == "Activation" and config["activation"] in ("tanh", "sigmoid", "relu", "linear"):
         return {"tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "relu": nn.ReLU, "linear": nn.Identity}[config["activation"]]()
-    if kind in ("Conv2D", "Conv2DTranspose") and tuple(config["dilation_rate"]) == (1, 1) and config.get("groups", 1) == 1:
-        k, s = config["kernel_size"], config["strides"]
+    if (kind in ("Conv2D", "Conv2DTranspose") and tuple(config["dilation_rate"]) == (1, 1)
+            and config.get("groups", 1) == 1 and config["data_format"] == "channels_last"
+            and len(set(config["kernel_size"])) == len(set(config["strides"])) == len(set(shape[:2])) == 1):
+        k, s = config["kernel_size"], config["strides"]  # square kernels, strides and images
         if kind == "Conv2D":
             return nn.Conv2d(shape[-1], config["filters"], k, s, _padding(config, shape[0]), bias=config["use_bias"])
         if config["output_padding"] is None and config["padding"] == "same" and (k[0] - s[0]) % 2 == 0:

@@ -55,6 +55,7 @@ flags.DEFINE_bool("write", True, "Write the table into benchmarks/RESULTS.md.")
 flags.DEFINE_string("section", "train_throughput", "Section of benchmarks/RESULTS.md to write.")
 flags.DEFINE_enum("peer", "auto", ["auto", "torch", "none"],
                   "The PyTorch replica of VanillaGAN (benchmarks/torch_peer.py): auto runs it when torch is installed.")
+flags.DEFINE_integer("peer_threads", 0, "torch threads of the peer (0: every core this process may use).")
 flags.DEFINE_bool("pipeline", True, "Also time fit on ganzoo.data's pipeline against an in-memory dataset.")
 
 IMAGE_SHAPE = (28, 28, 1)
@@ -193,8 +194,8 @@ def _torch_run(gan, images, batch_size, precision, directory):
 
     path = os.path.join(directory, f"torch_{precision}.npz")
     tf_rounding = driver.write_setup(path, (gan.generator, gan.discriminator), images.numpy(), batch_size)
-    # As many threads as TensorFlow's default pools: every core this process may use.
-    peer = driver.Peer(path, batch_size, precision, threads=len(os.sched_getaffinity(0)))
+    # By default as many threads as TensorFlow's default pools: every core this process may use.
+    peer = driver.Peer(path, batch_size, precision, threads=FLAGS.peer_threads or len(os.sched_getaffinity(0)))
     peer.check["tensorflow_float32"] = tf_rounding
     print(f"torch peer {precision}: {peer.check}")
     return Run(("torch", "vanilla", precision), peer.run), peer
@@ -353,7 +354,7 @@ def main(argv):
     minutes = (time.time() - started) / 60
     command = "python benchmarks/train_throughput.py " + " ".join(
         f"--{k}={FLAGS[k].value if k != 'models' else ','.join(FLAGS[k].value)}"
-        for k in ("batch_size", "latent_dim", "rounds", "seconds", "peer", "pipeline", "section")
+        for k in ("batch_size", "latent_dim", "rounds", "seconds", "peer", "peer_threads", "pipeline", "section")
     ) + (f" --models={','.join(FLAGS.models)}" if FLAGS.models else "")
     checks = "; ".join(f"{c['float64'][0]:.1e} (float32: torch {c['float32'][0]:.1e}, TensorFlow "
                        f"{c['tensorflow_float32'][0]:.1e})" for c in (p.check for p in peers))

@@ -113,3 +113,12 @@ def test_the_peer_process_checks_itself_then_times_steps(tmp_path):
     finally:
         peer.close()
     assert peer.process.returncode == 0
+
+
+def test_a_layer_without_a_twin_is_refused():
+    dense = {"name": "project", "kind": "Dense", "config": {"units": 2, "use_bias": True, "activation": "relu"},
+             "input_shape": [3], "float32": False}
+    with pytest.raises(ValueError, match="'project' with a fused activation 'relu'"):
+        torch_peer.build_net([dense], {}, "g")
+    with pytest.raises(ValueError, match="No torch twin for Keras layer 'drop'"):
+        torch_peer.build_net([{**dense, "name": "drop", "kind": "Dropout", "config": {"rate": 0.5}}], {}, "g")
