@@ -22,11 +22,15 @@ True and False, called in alternation so that both see the same machine:
   cache, shuffle, prefetch), also reused.
 
 A call is "late" when fit returns more than ``--late`` seconds after its last
-batch. Prints one line per setting; writes nothing.
+batch. Prints one line per setting; writes nothing. ``--dump_after=s`` prints
+the Python stacks (`faulthandler`) when a call has not returned ``s`` seconds
+after ``on_train_end``, to show where the time goes.
 """
 
+import faulthandler
 import os
 import statistics
+import sys
 import time
 
 from absl import app, flags
@@ -38,6 +42,8 @@ flags.DEFINE_integer("batch_size", 64, "Batch size.")
 flags.DEFINE_integer("base_filters", 8, "base_filters of the DCGAN nets (64 = ganzoo's default nets).")
 flags.DEFINE_list("datasets", ["in_memory"], "in_memory and/or pipeline.")
 flags.DEFINE_float("late", 1.0, "A return this many seconds after the last batch counts as late.")
+flags.DEFINE_float("dump_after", 0.0, "If > 0: dump the Python stacks when fit has not returned this many "
+                   "seconds after on_train_end.")
 
 
 def _gan():
@@ -82,9 +88,12 @@ def _timed_fit(gan, dataset):
 
         def on_train_end(self, logs=None):
             marks["train_end"] = time.perf_counter()
+            if FLAGS.dump_after > 0:
+                faulthandler.dump_traceback_later(FLAGS.dump_after, file=sys.stderr)
 
     gan.fit(dataset, epochs=1, steps_per_epoch=FLAGS.steps, verbose=0, callbacks=[Marks()])
     returned = time.perf_counter()
+    faulthandler.cancel_dump_traceback_later()
     return marks["train_end"] - marks["last_batch"], returned - marks["train_end"]
 
 

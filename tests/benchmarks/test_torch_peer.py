@@ -23,7 +23,7 @@ BATCH = 8
 
 
 def _case(policy="float32", seed=0):
-    """Tiny nets under ``policy``, their torch twins and one step's inputs."""
+    """Tiny nets under ``policy`` and one step's inputs (real images, z of each step)."""
     keras.utils.set_random_seed(seed)
     keras.mixed_precision.set_global_policy(policy)
     try:
