@@ -36,44 +36,10 @@ import sys
 
 from absl import app, flags, logging
 
-FLAGS = flags.FLAGS
-flags.DEFINE_string("model", "vanilla", "GAN variant; see ganzoo.models.MODELS.")
-flags.DEFINE_string("loss", None, "Objective of --model=vanilla: any name in ganzoo.losses.CATALOG.")
-flags.DEFINE_string("model_args", "{}", "JSON dict of extra constructor arguments of the variant.")
-flags.DEFINE_string("dataset", "fashion_mnist", "ring8, grid25, fashion_mnist or any tfds image dataset.")
-flags.DEFINE_string("data_dir", None, "tfds data_dir, or a directory of Fashion-MNIST IDX files.")
-flags.DEFINE_integer("epochs", 5, "Passes over the data (ignored when --steps is set).")
-flags.DEFINE_integer("steps", None, "Total training steps; overrides --epochs.")
-flags.DEFINE_integer("batch_size", 128, "Global batch size.")
-flags.DEFINE_integer("latent_dim", None, "Size of z (default 128 for images, 2 for 2-D data).")
-flags.DEFINE_integer("seed", 0, "Seed of the nets' initialisation, the data order and z.")
-flags.DEFINE_string("output_dir", None, "Where outputs go (default runs/<model>-<dataset>).")
-flags.DEFINE_float("d_learning_rate", None, "D's learning rate (default: the variant's).")
-flags.DEFINE_float("g_learning_rate", None, "G's learning rate (default: the variant's).")
-flags.DEFINE_float("g_ema", 0.0, "Momentum of an exponential moving average of G's weights, which becomes "
-                   "the saved generator at the end (e.g. 0.999); 0 turns it off.")
-flags.DEFINE_float("final_learning_rate", None, "Decay both learning rates along a cosine to this value by the "
-                   "last step (default: constant rates).")
-flags.DEFINE_bool("jit_compile", False, "XLA-compile the train step (faster for minibatch discrimination on CPU, "
-                  "slower for the DCGAN step).")
-flags.DEFINE_integer("d_steps", None, "D updates per G update (default: the variant's).")
-flags.DEFINE_bool("track_meters", True, "Log gradient norms and mean D outputs.")
-flags.DEFINE_string("strategy", "default", "default, mirrored, multi_worker or tpu.")
-flags.DEFINE_bool("mixed_precision", False, "mixed_bfloat16 on CPU/TPU, mixed_float16 on GPU.")
-flags.DEFINE_integer("num_samples", 64, "Samples in each picture.")
-flags.DEFINE_bool("export", True, "Export the generator as a SavedModel at the end.")
-flags.DEFINE_integer("verbose", 1, "Keras progress: 0 silent, 1 progress bar, 2 one line per epoch.")
-flags.DEFINE_list("eval_metrics", [], "Any of is, fid, kid: inception_score / fid / kid in logs each epoch.")
-flags.DEFINE_string("eval_classifier", None, "Classifier of --eval_metrics (default: by image shape).")
-flags.DEFINE_integer("eval_num_samples", 1000, "Generated images scored by --eval_metrics.")
-flags.DEFINE_integer("eval_every_n_epochs", 1, "Score every this many epochs.")
-flags.DEFINE_integer("mixture_points", 100_000, "Points of ring8/grid25, drawn once from --seed (one epoch).")
-flags.DEFINE_integer("checkpoint_every", 250, "Back up every this many steps (and at epoch ends); 0: epoch ends only.")
-flags.DEFINE_bool("deterministic", False, "tf.config.experimental.enable_op_determinism(): bit-identical reruns.")
-flags.DEFINE_enum("on_divergence", "stop", ["stop", "restore"], "On a NaN/Inf loss: stop, or restore the last "
-                  "good backup, scale the learning rates by --divergence_lr_scale and go on.")
-flags.DEFINE_float("divergence_lr_scale", 0.5, "Learning-rate factor of each --on_divergence=restore.")
-flags.DEFINE_integer("max_divergence_restores", 3, "Restores after which a divergence stops the run.")
+from ganzoo import train_flags
+from ganzoo.train_flags import FLAGS, FlagError, check_flags
+
+flags.adopt_module_key_flags(train_flags)  # --help lists them
 
 
 def _fit_schedule(steps, epochs, batches_per_epoch):
@@ -158,17 +124,7 @@ def train(argv_flags, extra_callbacks=()):
     from ganzoo.utils.image_grid import samples_picture, write_png
 
     f = argv_flags
-    model_args = json.loads(f.model_args)
-    if not isinstance(model_args, dict):
-        raise ValueError(f"--model_args must be a JSON object; got {f.model_args!r}")
-    ganzoo.models.get(f.model)  # unknown names fail before any data is read
-    if f.checkpoint_every < 0:
-        raise ValueError(f"--checkpoint_every must be >= 0; got {f.checkpoint_every}")
-    if f.final_learning_rate is not None and f.on_divergence == "restore":
-        raise ValueError(
-            "--on_divergence=restore lowers the learning rates, which --final_learning_rate's schedule fixes; "
-            "use one or the other"
-        )
+    model_args = check_flags(f)  # every flag, before any data is read
     run_dir = f.output_dir or os.path.join("runs", f"{f.model}-{f.dataset}")
     if f.deterministic:
         tf.config.experimental.enable_op_determinism()
@@ -244,7 +200,8 @@ def train(argv_flags, extra_callbacks=()):
         dataset = ganzoo.data.resumable_batches(examples, count, f.batch_size, f.seed, start_step=step)
         try:
             gan.fit(
-                dataset, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks, verbose=f.verbose,
+                dataset, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks,
+                verbose=1 if f.verbose == 3 else f.verbose,  # 3: a progress bar and every log line
                 shuffle=False,  # the order is resumable_batches'
             )
             break
@@ -295,20 +252,12 @@ def train(argv_flags, extra_callbacks=()):
 
 
 def _meter_callbacks(f, data_shape):
-    """PacGAN mode coverage on the 2-D mixtures; IS/FID/KID when asked."""
+    """PacGAN mode coverage on the 2-D mixtures; IS/FID/KID when asked (names checked by check_flags)."""
     from ganzoo import callbacks
 
     if f.dataset in _mixtures():
-        if f.eval_metrics:
-            raise ValueError(
-                f"--eval_metrics={','.join(f.eval_metrics)} scores images; {f.dataset!r} is 2-D points "
-                f"(its mode coverage is logged anyway)"
-            )
         return [callbacks.ModeCoverage(mixture=f.dataset)]
     kinds = {"is": callbacks.InceptionScore, "fid": callbacks.FrechetDistance, "kid": callbacks.KernelDistance}
-    unknown = sorted(set(f.eval_metrics) - set(kinds))
-    if unknown:
-        raise ValueError(f"Unknown --eval_metrics {unknown}; choose from {sorted(kinds)}")
     common = dict(
         classifier=f.eval_classifier, num_samples=f.eval_num_samples, every_n_epochs=f.eval_every_n_epochs
     )
@@ -386,13 +335,11 @@ _OWN_FLAGS = (
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-    from ganzoo.callbacks.divergence import DivergenceError
-
-    try:
-        train(FLAGS)
-    except DivergenceError as error:
-        sys.exit(f"ganzoo.train: {error}")
+    train(FLAGS)
 
 
 if __name__ == "__main__":
-    app.run(main)
+    from ganzoo import cli
+    from ganzoo.callbacks.divergence import DivergenceError
+
+    cli.run(main, expected=(FlagError, DivergenceError), verbose=lambda: FLAGS.verbose >= 3)

@@ -1,0 +1,74 @@
+"""What every ``python -m ganzoo.<command>`` shares: help, errors, quiet logs.
+
+`run` is ``absl.app.run`` with three manners of a command-line tool:
+
+* ``--help`` (``-h``, ``--helpshort``, ``--helpfull``) prints the usage on
+  stdout and exits with status 0 (absl exits with 1);
+* an error the user can fix (a bad flag, a refused run folder, a diverged
+  run: the ``expected`` exception types) is one line on stderr, status 2,
+  instead of a traceback; any other exception keeps its traceback;
+* TensorFlow's and Keras' INFO/WARNING chatter is quieted unless ``verbose``
+  (see `quiet_logs`); errors always show.
+"""
+
+import logging as std_logging
+import os
+import sys
+import warnings
+
+from absl import app
+from absl import logging
+
+HELP_FLAGS = ("-h", "-?", "--help", "--helpshort", "--helpfull")
+USER_ERROR_STATUS = 2
+
+
+def quiet_logs(verbose):
+    """Quiets TensorFlow's and Keras' INFO and WARNING logs unless ``verbose``.
+
+    Errors stay visible: absl/TensorFlow Python loggers keep ERROR, and only
+    Python warnings that Keras issues about arguments it ignores are hidden.
+    TensorFlow's C++ start-up lines (oneDNN, CPU features, CUDA probing) are
+    printed while ``import tensorflow`` runs, before any flag is parsed;
+    ``TF_CPP_MIN_LOG_LEVEL=2`` in the environment hides the later C++ INFO
+    and WARNING lines.
+    """
+    if verbose:
+        logging.set_verbosity(logging.INFO)
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    logging.set_verbosity(logging.ERROR)
+    for name in ("tensorflow", "keras", "absl"):
+        std_logging.getLogger(name).setLevel(std_logging.ERROR)
+    # Keras' UserWarnings about arguments it ignores (e.g. fit's `shuffle` on a dataset).
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"keras(\.|$)")
+
+
+def run(main, expected=(), verbose=lambda: False):
+    """``absl.app.run(main)`` with help on status 0 and one-line errors.
+
+    Args:
+        main: ``main(argv)`` of the command.
+        expected: exception types printed as ``<command>: <message>`` (status 2).
+        verbose: called after the flags are parsed; True keeps every log line.
+    """
+    program = os.path.basename(sys.argv[0]).removesuffix(".py")
+    if program in ("__main__", "-m", "-c"):
+        program = "ganzoo"
+    else:
+        program = f"ganzoo.{program}"
+    help_asked = [arg for arg in sys.argv[1:] if arg in HELP_FLAGS]
+    if help_asked:
+        app.parse_flags_with_usage([sys.argv[0]])  # parse nothing: just mark the flags parsed
+        app.usage(shorthelp=help_asked[0] != "--helpfull", writeto_stdout=True)
+        sys.exit(0)
+
+    def guarded(argv):
+        quiet_logs(verbose())
+        try:
+            return main(argv)
+        except expected as error:
+            print(f"{program}: error: {error}", file=sys.stderr)
+            sys.exit(USER_ERROR_STATUS)
+
+    app.run(guarded)
