@@ -16,11 +16,19 @@ import os
 import sys
 import warnings
 
-from absl import app
+from absl import app, flags
 from absl import logging
 
 HELP_FLAGS = ("-h", "-?", "--help", "--helpshort", "--helpfull")
 USER_ERROR_STATUS = 2
+# Pictures of more samples than this are refused (a grid of 4096 28×28 images is 1792² pixels).
+MAX_SAMPLES_IN_PICTURE = 4096
+# numpy's legacy seeding (keras.utils.set_random_seed) takes seeds in [0, 2**32).
+MAX_SEED = 2**32 - 1
+
+
+class FlagError(ValueError):
+    """A flag, or a combination of flags, that a command cannot use."""
 
 
 def quiet_logs(verbose):
@@ -44,14 +52,20 @@ def quiet_logs(verbose):
     warnings.filterwarnings("ignore", category=UserWarning, module=r"keras(\.|$)")
 
 
-def run(main, expected=(), verbose=lambda: False):
+def run(main, expected=(), verbose=None):
     """``absl.app.run(main)`` with help on status 0 and one-line errors.
 
     Args:
         main: ``main(argv)`` of the command.
-        expected: exception types printed as ``<command>: <message>`` (status 2).
+        expected: exception types printed as ``<command>: error: <message>`` (status 2).
         verbose: called after the flags are parsed; True keeps every log line.
+            Default: a ``--verbose`` flag, defined here if the command has none.
     """
+    if verbose is None:
+        if "verbose" not in flags.FLAGS:
+            flags.DEFINE_bool("verbose", False, "Show TensorFlow's and Keras' log lines (quieted by default).")
+            flags.FLAGS.register_key_flag_for_module(sys.argv[0], flags.FLAGS["verbose"])  # listed by --help
+        verbose = lambda: bool(flags.FLAGS.verbose)  # noqa: E731
     program = os.path.basename(sys.argv[0]).removesuffix(".py")
     if program in ("__main__", "-m", "-c"):
         program = "ganzoo"
@@ -59,7 +73,7 @@ def run(main, expected=(), verbose=lambda: False):
         program = f"ganzoo.{program}"
     help_asked = [arg for arg in sys.argv[1:] if arg in HELP_FLAGS]
     if help_asked:
-        app.parse_flags_with_usage([sys.argv[0]])  # parse nothing: just mark the flags parsed
+        flags.FLAGS.mark_as_parsed()  # no validation: --help needs no required flag
         app.usage(shorthelp=help_asked[0] != "--helpfull", writeto_stdout=True)
         sys.exit(0)
 

@@ -2,7 +2,7 @@ r"""Score a trained generator: ``python -m ganzoo.evaluate``.
 
     python -m ganzoo.evaluate --model=runs/vanilla-fashion_mnist/model.keras
     python -m ganzoo.evaluate --model=runs/vanilla-fashion_mnist/generator \
-        --metrics=is,fid,kid --num_samples=10000 --output=metrics.json
+        --metrics=is,fid,kid --num_samples=10000 --output=evaluation.json
 
 ``--model`` is one of
 
@@ -54,7 +54,7 @@ def define_flags():
     flags.DEFINE_integer("splits", 10, "Inception Score splits.")
     flags.DEFINE_integer("seed", 0, "Seed of the sampled z.")
     flags.DEFINE_integer("batch_size", 250, "Images per generator and classifier call.")
-    flags.DEFINE_string("output", "metrics.json", "JSON file to write ('' for none).")
+    flags.DEFINE_string("output", "evaluation.json", "JSON file to write ('' for none); never a training run's file.")
     flags.mark_flag_as_required("model")
 
 
@@ -260,6 +260,9 @@ def _real_features(image_shape, name, split, num, classifier, batch_size):
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+    from ganzoo import command_checks
+
+    command_checks.check_evaluate_flags(FLAGS)  # before any model or data is loaded
     result = evaluate(
         FLAGS.model,
         FLAGS.metrics,
@@ -281,5 +284,7 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    from ganzoo import cli
+
     define_flags()
-    app.run(main)
+    cli.run(main, expected=(cli.FlagError,))

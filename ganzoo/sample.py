@@ -41,7 +41,10 @@ def main(argv):
         from ganzoo import zoo
 
         raise app.UsageError(f"--model is required; zoo models: {zoo.list_models()}")
+    from ganzoo import command_checks
     from ganzoo.utils.image_grid import samples_picture, write_png
+
+    command_checks.check_sample_flags(FLAGS)  # before the model is loaded
 
     samples = load_sampler(FLAGS.model)(FLAGS.num, FLAGS.seed)
     write_png(FLAGS.out, samples_picture(samples))
@@ -49,5 +52,7 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    from ganzoo import cli
+
     define_flags()
-    app.run(main)
+    cli.run(main, expected=(cli.FlagError,))

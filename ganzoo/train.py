@@ -25,7 +25,6 @@ Examples:
     python -m ganzoo.train --model=minibatch_discrimination --dataset=grid25 --steps=3000
 """
 
-import csv
 import json
 import math
 import os
@@ -110,26 +109,17 @@ def optimizers_for(gan, d_learning_rate, g_learning_rate, g_ema=0.0, final_learn
 def train(argv_flags, extra_callbacks=()):
     """Runs the whole job from parsed flags; returns the metrics dict.
 
-    Resumes from ``<output_dir>/backup`` when a killed run left one.
-    ``extra_callbacks`` go before the divergence check and the backup.
+    Checks every flag first, then locks the run's folder (`ganzoo.run_folder`):
+    a finished run with the same settings returns its metrics without
+    training, one with other settings is refused unless ``--overwrite``, and
+    a killed run resumes from ``<output_dir>/backup``. ``extra_callbacks`` go
+    before the divergence check and the backup.
     """
-    import keras
-    import tensorflow as tf
-
-    import ganzoo
-    from ganzoo.callbacks.backup import GANBackup
-    from ganzoo.callbacks.divergence import DivergenceError, StopOnDivergence
-    from ganzoo.callbacks.sample_grid import SampleGrid
-    from ganzoo.callbacks.stop_at_step import StopAtStep
-    from ganzoo.utils.image_grid import samples_picture, write_png
+    from ganzoo import run_folder
 
     f = argv_flags
     model_args = check_flags(f)  # every flag, before any data is read
     run_dir = f.output_dir or os.path.join("runs", f"{f.model}-{f.dataset}")
-    if f.deterministic:
-        tf.config.experimental.enable_op_determinism()
-    keras.utils.set_random_seed(f.seed)
-
     strategy = None
     output_dir = run_dir
     if f.strategy != "default" or f.mixed_precision:
@@ -139,13 +129,42 @@ def train(argv_flags, extra_callbacks=()):
         strategy = distribute.get_strategy(f.strategy)
         # Non-chief workers write to a scratch directory, removed at the end.
         output_dir = distribute.worker_output_dir(strategy, run_dir)
-    os.makedirs(output_dir, exist_ok=True)
+    with run_folder.lock(output_dir):
+        finished = run_folder.prepare(output_dir, _settings(f, model_args), overwrite=f.overwrite)
+        if finished is not None:
+            print(f"{output_dir} holds this run, finished: nothing to do (--overwrite trains it again)")
+            return finished
+        metrics = _train_in(output_dir, f, model_args, strategy, extra_callbacks)
+    if output_dir != run_dir:
+        shutil.rmtree(output_dir, ignore_errors=True)  # a non-chief worker's copy
+        print(f"Worker done in {metrics['wall_time_s']:.0f} s; the chief wrote the outputs in {run_dir}")
+        return metrics
+    logging.info("Wrote %s (model.keras, generator/, samples.png, metrics.json)", output_dir)
+    print(f"Done in {metrics['wall_time_s']:.0f} s; outputs in {output_dir}")
+    return metrics
 
+
+def _train_in(output_dir, f, model_args, strategy, extra_callbacks):
+    """Trains (or resumes) in the locked ``output_dir`` and writes every output; returns the metrics."""
+    import keras
+    import tensorflow as tf
+
+    import ganzoo
+    from ganzoo.callbacks.backup import GANBackup
+    from ganzoo import run_folder
+    from ganzoo.callbacks.divergence import DivergenceError, StopOnDivergence
+    from ganzoo.callbacks.epoch_log import EpochLog
+    from ganzoo.callbacks.sample_grid import SampleGrid
+    from ganzoo.callbacks.stop_at_step import StopAtStep
+
+    if f.deterministic:
+        tf.config.experimental.enable_op_determinism()
+    keras.utils.set_random_seed(f.seed)
     examples, count = ganzoo.data.load_examples(
         f.dataset, seed=f.seed, data_dir=f.data_dir, num_samples=f.mixture_points
     )
     if count < f.batch_size:
-        raise ValueError(f"{f.dataset!r} has {count} examples, fewer than --batch_size={f.batch_size}")
+        raise FlagError(f"{f.dataset!r} has {count} examples, fewer than --batch_size={f.batch_size}")
     data_shape = tuple(examples.element_spec.shape)
     latent_dim = f.latent_dim or (128 if len(data_shape) == 3 else 2)
     reference = ganzoo.data.MIXTURES[f.dataset].centers if f.dataset in ganzoo.data.MIXTURES else None
@@ -177,11 +196,12 @@ def train(argv_flags, extra_callbacks=()):
     log_dir = os.path.join(output_dir, "tensorboard")
     log_csv = os.path.join(output_dir, "log.csv")
     divergences = []
+    fitted = False  # whether fit ran in this process (it averages G's weights at its end)
     step = resumed_from = backup.restore(gan)
     if step:
         print(f"Resuming from the backup of step {step} in {backup_dir}")
     while True:
-        _keep_log_rows(log_csv, step // steps_per_epoch)
+        run_folder.keep_log_rows(log_csv, step // steps_per_epoch)
         if step >= total_steps:
             break  # a finished run killed before it wrote its outputs
         samples = SampleGrid(
@@ -190,7 +210,7 @@ def train(argv_flags, extra_callbacks=()):
         callbacks = [
             *meters,  # first: they write into logs that the others read
             keras.callbacks.TensorBoard(log_dir=log_dir, write_graph=False),
-            keras.callbacks.CSVLogger(log_csv, append=True),
+            EpochLog(log_csv),
             samples,
             *([StopAtStep(f.steps)] if f.steps is not None else []),
             *extra_callbacks,
@@ -204,6 +224,7 @@ def train(argv_flags, extra_callbacks=()):
                 verbose=1 if f.verbose == 3 else f.verbose,  # 3: a progress bar and every log line
                 shuffle=False,  # the order is resumable_batches'
             )
+            fitted = True
             break
         except DivergenceError as error:
             if f.on_divergence != "restore" or len(divergences) >= f.max_divergence_restores:
@@ -221,34 +242,47 @@ def train(argv_flags, extra_callbacks=()):
                  "restored_step": step, **rates}
             )
             logging.warning("%s\nRestored the backup of step %d; learning rates now %s", error, step, rates)
-    wall_time = backup.wall_time_s()  # every process of a resumed run
-
-    gan.save(os.path.join(output_dir, "model.keras"))
-    write_png(os.path.join(output_dir, "samples.png"), samples_picture(gan.generate(f.num_samples, seed=f.seed), reference))
-    if f.export:
-        ganzoo.export.export_generator(gan, os.path.join(output_dir, "generator"))
-    history = _read_log(log_csv)
+    if not fitted:
+        _average_generator(gan)  # what the end of fit does, for a run restored after its last step
+    history = run_folder.read_log(log_csv)
     metrics = {
         "final": {k: v[-1] for k, v in history.items()},
         "history": history,
         "steps": int(gan.g_optimizer.iterations.numpy()),
         "resumed_from_step": resumed_from,
         "divergences": divergences,
-        "wall_time_s": round(wall_time, 1),
+        "wall_time_s": round(backup.wall_time_s(), 1),  # every process of a resumed run
         "machine": f"{platform.machine()} {os.cpu_count()} CPU cores, {platform.platform()}",
         "command": "python -m ganzoo.train " + shlex.join(sys.argv[1:]),  # copy-paste runnable
         "flags": {name: FLAGS[name].value for name in FLAGS if FLAGS[name].present or name in _OWN_FLAGS},
+        "settings": _settings(f, model_args),
     }
-    with open(os.path.join(output_dir, "metrics.json"), "w") as fp:
-        json.dump(metrics, fp, indent=2)
+    _write_outputs(gan, output_dir, metrics, f, reference)
     shutil.rmtree(backup_dir, ignore_errors=True)  # every output is written: nothing left to resume
-    if output_dir != run_dir:
-        shutil.rmtree(output_dir, ignore_errors=True)  # a non-chief worker's copy
-        print(f"Worker done in {wall_time:.0f} s; the chief wrote the outputs in {run_dir}")
-        return metrics
-    logging.info("Wrote %s (model.keras, generator/, samples.png, metrics.json)", output_dir)
-    print(f"Done in {wall_time:.0f} s; outputs in {output_dir}")
     return metrics
+
+
+def _write_outputs(gan, output_dir, metrics, f, reference):
+    """Writes the run's final files, each atomically; metrics.json last, as the mark of a finished run."""
+    import ganzoo
+    from ganzoo import run_folder
+    from ganzoo.utils.image_grid import samples_picture, write_png
+
+    with run_folder.atomic_output(os.path.join(output_dir, "model.keras")) as path:
+        gan.save(path)
+    with run_folder.atomic_output(os.path.join(output_dir, "samples.png")) as path:
+        write_png(path, samples_picture(gan.generate(f.num_samples, seed=f.seed), reference))
+    if f.export:
+        with run_folder.atomic_output(os.path.join(output_dir, "generator")) as path:
+            ganzoo.export.export_generator(gan, path)
+    run_folder.write_text(os.path.join(output_dir, run_folder.METRICS_NAME), json.dumps(metrics, indent=2))
+
+
+def _average_generator(gan):
+    """Replaces each net's weights by their moving average when its optimizer keeps one (``use_ema``)."""
+    for optimizer, net in ((gan.d_optimizer, gan.discriminator), (gan.g_optimizer, gan.generator)):
+        if getattr(optimizer, "use_ema", False) and int(optimizer.iterations.numpy()) > 0:
+            optimizer.finalize_variable_values(net.trainable_variables)
 
 
 def _meter_callbacks(f, data_shape):
@@ -281,6 +315,17 @@ def _fingerprint(f, model_args, latent_dim):
     }
 
 
+# Flags that change no output of a finished run (a rerun with other values is the same run).
+_NOT_SETTINGS = ("output_dir", "overwrite", "verbose", "checkpoint_every", "data_dir")
+
+
+def _settings(f, model_args):
+    """Every flag that decides a run's outputs: a finished run with other settings is refused."""
+    settings = {flag.name: f[flag.name].value for flag in f.get_flags_for_module(train_flags)}
+    settings["model_args"] = model_args
+    return {name: value for name, value in sorted(settings.items()) if name not in _NOT_SETTINGS}
+
+
 def _mixtures():
     from ganzoo.data.mixtures import MIXTURES
 
@@ -300,31 +345,6 @@ def _scale_learning_rates(gan, scale):
     return rates
 
 
-def _keep_log_rows(path, epochs_done):
-    """Keeps the rows of log.csv of the first ``epochs_done`` epochs: a
-    resumed run writes the later ones again, a fresh run (0) a new file."""
-    if not os.path.exists(path):
-        return
-    with open(path, newline="") as fp:
-        rows = list(csv.reader(fp))
-    kept = [row for row in rows[1:] if row and int(row[0]) < epochs_done]
-    if not kept:
-        os.remove(path)
-        return
-    with open(path, "w", newline="") as fp:
-        csv.writer(fp).writerows(rows[:1] + kept)
-
-
-def _read_log(path):
-    """``{name: [value per epoch]}`` from log.csv (the whole run, resumed or not)."""
-    if not os.path.exists(path):
-        return {}
-    with open(path, newline="") as fp:
-        rows = list(csv.DictReader(fp))
-    names = [n for n in (rows[0] if rows else {}) if n != "epoch" and all(r[n] not in ("", "NA") for r in rows)]
-    return {name: [float(row[name]) for row in rows] for name in names}
-
-
 _OWN_FLAGS = (
     "model loss model_args dataset epochs steps batch_size latent_dim seed output_dir d_learning_rate "
     "g_learning_rate g_ema final_learning_rate jit_compile d_steps strategy mixed_precision checkpoint_every "
@@ -341,5 +361,6 @@ def main(argv):
 if __name__ == "__main__":
     from ganzoo import cli
     from ganzoo.callbacks.divergence import DivergenceError
+    from ganzoo.run_folder import RunFolderError
 
-    cli.run(main, expected=(FlagError, DivergenceError), verbose=lambda: FLAGS.verbose >= 3)
+    cli.run(main, expected=(FlagError, RunFolderError, DivergenceError), verbose=lambda: FLAGS.verbose >= 3)

@@ -19,18 +19,9 @@ import os
 from absl import flags
 
 from ganzoo import losses, models
+from ganzoo.cli import MAX_SAMPLES_IN_PICTURE, MAX_SEED, FlagError  # noqa: F401 (FlagError: re-exported)
 
 FLAGS = flags.FLAGS
-
-# Pictures of more samples than this are refused (a grid of 4096 28×28 images is 1792² pixels).
-MAX_SAMPLES_IN_PICTURE = 4096
-# numpy's legacy seeding (keras.utils.set_random_seed) takes seeds in [0, 2**32).
-MAX_SEED = 2**32 - 1
-
-
-class FlagError(ValueError):
-    """A flag, or a combination of flags, that the run cannot use."""
-
 
 flags.DEFINE_enum("model", "vanilla", sorted(models.MODELS), "GAN variant.")
 flags.DEFINE_enum("loss", None, sorted(losses.CATALOG), "Objective of --model=vanilla (default: non_saturating).")

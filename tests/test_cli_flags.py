@@ -126,3 +126,13 @@ def test_a_refused_combination_is_one_line_with_status_2(tmp_path):
     assert result.returncode == 2, result.stderr[-2000:]
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1] == "ganzoo.train: error: --model_args must be a JSON object; got '[1]'"
+
+
+@pytest.mark.parametrize("num", [0, -1, 10_000_000])
+def test_sample_refuses_a_number_of_samples_out_of_range_before_loading(num):
+    import types
+
+    from ganzoo import command_checks
+
+    with pytest.raises(FlagError, match=rf"--num={num} is out of range; expected an integer in \[1, 4096\]"):
+        command_checks.check_sample_flags(types.SimpleNamespace(num=num, seed=0, out="grid.png"))
