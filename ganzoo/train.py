@@ -140,7 +140,11 @@ def train(argv_flags, extra_callbacks=()):
         print(f"Worker done in {metrics['wall_time_s']:.0f} s; the chief wrote the outputs in {run_dir}")
         return metrics
     logging.info("Wrote %s (model.keras, generator/, samples.png, metrics.json)", output_dir)
-    print(f"Done in {metrics['wall_time_s']:.0f} s; outputs in {output_dir}")
+    problems = metrics.get("health") or {}
+    verdict = f"; training health: {', '.join(problems)} (see metrics.json)" if problems else ""
+    print(f"Done in {metrics['wall_time_s']:.0f} s; outputs in {output_dir}{verdict}")
+    for message in problems.values():
+        print(f"  {message}")
     return metrics
 
 
@@ -156,6 +160,7 @@ def _train_in(output_dir, f, model_args, strategy, extra_callbacks):
     from ganzoo.callbacks.epoch_log import EpochLog
     from ganzoo.callbacks.sample_grid import SampleGrid
     from ganzoo.callbacks.stop_at_step import StopAtStep
+    from ganzoo.callbacks.training_health import TrainingHealth
 
     if f.deterministic:
         tf.config.experimental.enable_op_determinism()
@@ -165,6 +170,7 @@ def _train_in(output_dir, f, model_args, strategy, extra_callbacks):
     )
     if count < f.batch_size:
         raise FlagError(f"{f.dataset!r} has {count} examples, fewer than --batch_size={f.batch_size}")
+    ganzoo.data.check_examples(examples)  # finite, images in [-1, 1]: else a clear error, not garbage
     data_shape = tuple(examples.element_spec.shape)
     latent_dim = f.latent_dim or (128 if len(data_shape) == 3 else 2)
     reference = ganzoo.data.MIXTURES[f.dataset].centers if f.dataset in ganzoo.data.MIXTURES else None
@@ -195,6 +201,7 @@ def _train_in(output_dir, f, model_args, strategy, extra_callbacks):
     )
     log_dir = os.path.join(output_dir, "tensorboard")
     log_csv = os.path.join(output_dir, "log.csv")
+    health = TrainingHealth() if f.track_meters else None  # needs the meters
     divergences = []
     fitted = False  # whether fit ran in this process (it averages G's weights at its end)
     step = resumed_from = backup.restore(gan)
@@ -209,6 +216,7 @@ def _train_in(output_dir, f, model_args, strategy, extra_callbacks):
         )
         callbacks = [
             *meters,  # first: they write into logs that the others read
+            *([health] if health else []),
             keras.callbacks.TensorBoard(log_dir=log_dir, write_graph=False),
             EpochLog(log_csv),
             samples,
@@ -251,6 +259,7 @@ def _train_in(output_dir, f, model_args, strategy, extra_callbacks):
         "steps": int(gan.g_optimizer.iterations.numpy()),
         "resumed_from_step": resumed_from,
         "divergences": divergences,
+        "health": dict(health.problems) if health else None,  # {problem: message}; {} when healthy
         "wall_time_s": round(backup.wall_time_s(), 1),  # every process of a resumed run
         "machine": f"{platform.machine()} {os.cpu_count()} CPU cores, {platform.platform()}",
         "command": "python -m ganzoo.train " + shlex.join(sys.argv[1:]),  # copy-paste runnable
