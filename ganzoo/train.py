@@ -228,7 +228,8 @@ def _train_in(output_dir, f, model_args, strategy, extra_callbacks):
         dataset = ganzoo.data.resumable_batches(examples, count, f.batch_size, f.seed, start_step=step)
         try:
             gan.fit(
-                dataset, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks,
+                dataset, epochs=epochs, steps_per_epoch=steps_per_epoch, initial_epoch=backup.initial_epoch,
+                callbacks=callbacks,
                 verbose=1 if f.verbose == 3 else f.verbose,  # 3: a progress bar and every log line
                 shuffle=False,  # the order is resumable_batches'
             )
