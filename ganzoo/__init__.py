@@ -1,5 +1,12 @@
 """ganzoo: a Keras 3 model zoo of generative adversarial networks."""
 
+import sys as _sys
+
+if _sys.argv[:1] == ["-m"]:  # `python -m ganzoo.<command>`: quiet TensorFlow's start-up (ganzoo.cli)
+    from ganzoo import quiet_start as _quiet_start
+
+    _quiet_start.begin()
+
 from ganzoo import (
     architectures,
     callbacks,

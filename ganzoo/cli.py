@@ -8,7 +8,7 @@
   run: the ``expected`` exception types) is one line on stderr, status 2,
   instead of a traceback; any other exception keeps its traceback;
 * TensorFlow's and Keras' INFO/WARNING chatter is quieted unless ``verbose``
-  (see `quiet_logs`); errors always show.
+  (see `quiet_logs` and `ganzoo.quiet_start`); errors always show.
 """
 
 import logging as std_logging
@@ -18,6 +18,8 @@ import warnings
 
 from absl import app, flags
 from absl import logging
+
+from ganzoo import quiet_start
 
 HELP_FLAGS = ("-h", "-?", "--help", "--helpshort", "--helpfull")
 USER_ERROR_STATUS = 2
@@ -36,10 +38,9 @@ def quiet_logs(verbose):
 
     Errors stay visible: absl/TensorFlow Python loggers keep ERROR, and only
     Python warnings that Keras issues about arguments it ignores are hidden.
-    TensorFlow's C++ start-up lines (oneDNN, CPU features, CUDA probing) are
-    printed while ``import tensorflow`` runs, before any flag is parsed;
-    ``TF_CPP_MIN_LOG_LEVEL=2`` in the environment hides the later C++ INFO
-    and WARNING lines.
+    TensorFlow's C++ start-up lines are `ganzoo.quiet_start`'s;
+    ``TF_CPP_MIN_LOG_LEVEL=2`` hides the C++ INFO and WARNING lines of
+    libraries loaded later.
     """
     if verbose:
         logging.set_verbosity(logging.INFO)
@@ -73,11 +74,13 @@ def run(main, expected=(), verbose=None):
         program = f"ganzoo.{program}"
     help_asked = [arg for arg in sys.argv[1:] if arg in HELP_FLAGS]
     if help_asked:
+        quiet_start.end()
         flags.FLAGS.mark_as_parsed()  # no validation: --help needs no required flag
         app.usage(shorthelp=help_asked[0] != "--helpfull", writeto_stdout=True)
         sys.exit(0)
 
     def guarded(argv):
+        quiet_start.end(verbose())
         quiet_logs(verbose())
         try:
             return main(argv)

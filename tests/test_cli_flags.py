@@ -136,3 +136,41 @@ def test_sample_refuses_a_number_of_samples_out_of_range_before_loading(num):
 
     with pytest.raises(FlagError, match=rf"--num={num} is out of range; expected an integer in \[1, 4096\]"):
         command_checks.check_sample_flags(types.SimpleNamespace(num=num, seed=0, out="grid.png"))
+
+
+# ------------------------------------------------------------------ log noise
+NOISY = ("I0000 ", "WARNING: All log messages before absl::InitializeLog", "shuffle=True", "INFO:tensorflow")
+
+
+def test_quiet_start_drops_only_the_known_start_up_lines():
+    script = (
+        "import os, sys\n"
+        "from ganzoo import quiet_start\n"  # imports TensorFlow: its own lines come before START
+        "print('START', file=sys.stderr, flush=True)\n"
+        "quiet_start.begin()\n"
+        "os.write(2, b'WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\\n')\n"
+        "os.write(2, b'I0000 00:00:1795972902.775877    5524 port.cc:153] oneDNN custom operations are on.\\n')\n"
+        "os.write(2, b'E0000 00:00:1795972904.630731    5524 some_op.cc:52] a real error\\n')\n"
+        "print('python error', file=sys.stderr)\n"
+        "quiet_start.end(verbose=sys.argv[1] == 'verbose')\n"
+        "print('after', file=sys.stderr)\n"
+    )
+    quiet = subprocess.run([sys.executable, "-c", script, "quiet"], capture_output=True, text=True, timeout=120)
+    assert quiet.stderr.split("START\n")[-1].splitlines() == [
+        "E0000 00:00:1795972904.630731    5524 some_op.cc:52] a real error", "python error", "after"
+    ]
+    verbose = subprocess.run([sys.executable, "-c", script, "verbose"], capture_output=True, text=True, timeout=120)
+    after = verbose.stderr.split("START\n")[-1]
+    assert "oneDNN custom operations" in after and "InitializeLog" in after and "a real error" in after
+
+
+@pytest.mark.slow
+def test_a_run_is_quiet_by_default_and_verbose_brings_the_logs_back(tmp_path):
+    args = ["--dataset=ring8", "--steps=3", "--batch_size=32", "--mixture_points=320", "--num_samples=4"]
+    quiet, _ = cli(*args, "--verbose=0", f"--output_dir={tmp_path / 'quiet'}", timeout=300)
+    assert quiet.returncode == 0, quiet.stderr[-3000:]
+    assert not [line for line in quiet.stderr.splitlines() if line.startswith(NOISY)], quiet.stderr[-3000:]
+    assert quiet.stdout.strip().startswith("Done in")
+    loud, _ = cli(*args, "--verbose=3", f"--output_dir={tmp_path / 'loud'}", timeout=300)
+    assert loud.returncode == 0, loud.stderr[-3000:]
+    assert "I0000 " in loud.stderr and "Assets written to" in loud.stderr
