@@ -3,10 +3,10 @@
 A training run's folder (``python -m ganzoo.train --output_dir=...``) holds
 the files of `OUTPUTS`. This module keeps it consistent:
 
-* `lock`: one process at a time. An OS lock (``fcntl.flock``) on
-  ``<folder>/.lock``; the OS releases it when the process ends, even on
-  SIGKILL, so a killed run never leaves a stale lock. A second run on the
-  same folder is refused at once, naming the process that holds it.
+* `lock`: one process at a time. An OS lock (``fcntl.flock``) on the
+  folder itself; the OS releases it when the process ends, even on SIGKILL,
+  so a killed run never leaves a stale lock. A second run on the same folder
+  is refused at once, naming the process that holds it (on Linux).
 * `atomic_output`: every file written at the end of a run goes to a
   temporary name in the same folder, then is renamed (``os.replace``): a
   kill leaves the old file or the new one, never half of one; a directory
@@ -29,7 +29,6 @@ import json
 import os
 import shutil
 
-LOCK_NAME = ".lock"
 METRICS_NAME = "metrics.json"
 # Everything `ganzoo.train` writes in a run's folder.
 OUTPUTS = (
@@ -47,28 +46,43 @@ class RunFolderError(ValueError):
 def lock(folder):
     """Holds an exclusive lock on ``folder`` (created if missing) while the block runs.
 
+    The lock is ``fcntl.flock`` on the directory itself: no lock file is left
+    behind, and the OS releases it when the process ends, even on SIGKILL.
+
     Raises:
         RunFolderError: another process holds it.
     """
     os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, LOCK_NAME)
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    descriptor = os.open(folder, os.O_RDONLY)
     try:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as error:
             if error.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
                 raise
-            holder = os.pread(descriptor, 64, 0).decode(errors="replace").strip() or "unknown"
+            holder = _lock_holder(descriptor)
             raise RunFolderError(
-                f"{folder!r} is in use by another training run (process {holder}); wait for it to end, "
-                f"or use another --output_dir"
+                f"{folder!r} is in use by another training run{f' (process {holder})' if holder else ''}; "
+                f"wait for it to end, or use another --output_dir"
             ) from None
-        os.ftruncate(descriptor, 0)
-        os.pwrite(descriptor, str(os.getpid()).encode(), 0)
         yield
     finally:
-        os.close(descriptor)  # releases the lock; the file stays (removing it would race)
+        os.close(descriptor)  # releases the lock
+
+
+def _lock_holder(descriptor):
+    """The process id holding a flock on ``descriptor``'s file, from Linux's /proc/locks (else None)."""
+    status = os.fstat(descriptor)
+    device = f"{os.major(status.st_dev):02x}:{os.minor(status.st_dev):02x}:{status.st_ino}"
+    try:
+        with open("/proc/locks") as f:
+            for line in f:
+                fields = line.split()  # id: FLOCK ADVISORY WRITE pid major:minor:inode start end
+                if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5] == device:
+                    return int(fields[4])
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 @contextlib.contextmanager
@@ -159,7 +173,7 @@ def check_not_a_run_output(path):
     and nothing is added to a model's folder that has a card.
     """
     folder, name = os.path.split(os.path.abspath(path))
-    is_run = any(os.path.exists(os.path.join(folder, marker)) for marker in (LOCK_NAME, "log.csv", "model.keras"))
+    is_run = any(os.path.exists(os.path.join(folder, marker)) for marker in ("log.csv", "model.keras", "backup"))
     if name in OUTPUTS and is_run:
         raise RunFolderError(
             f"{path!r} belongs to the training run in {folder!r}; not overwriting it. Choose another path"
