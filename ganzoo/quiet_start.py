@@ -41,15 +41,19 @@ def begin():
     capture = tempfile.TemporaryFile()
     os.dup2(capture.fileno(), 2)
     _captured = (saved, capture)
-    atexit.register(end)
+    atexit.register(end, initialize_devices=False)  # a process that ends during start-up (e.g. a bad flag)
 
 
-def end(verbose=False):
-    """Gives file descriptor 2 back and replays the captured lines (all of them with ``verbose``)."""
+def end(verbose=False, initialize_devices=True):
+    """Gives file descriptor 2 back and replays the captured lines (all of them with ``verbose``).
+
+    ``initialize_devices`` first lets TensorFlow probe its devices, so that
+    the probe's start-up lines (``cuInit``) are captured too.
+    """
     global _captured
     if _captured is None:
         return
-    if not verbose:
+    if initialize_devices and not verbose:
         _initialize_devices()  # prints the cuInit line now, while it is still captured
     saved, capture = _captured
     _captured = None

@@ -19,6 +19,12 @@ optimizers and epoch means are restored. A NaN or infinite loss stops the run
 naming the step (``--on_divergence=stop``), or restores the last good backup
 with lower learning rates and goes on (``--on_divergence=restore``).
 
+Every flag is checked before any data is read (`ganzoo.train_flags`). One run
+at a time holds ``--output_dir`` (`ganzoo.run_folder`): a second start is
+refused at once. The outputs above are written under temporary names and
+renamed, ``metrics.json`` last: the same command on a finished run does
+nothing, other flags are refused unless ``--overwrite``.
+
 Examples:
 
     python -m ganzoo.train --model=wgan_gp --epochs=10
