@@ -167,6 +167,11 @@ class GANBackup(keras.callbacks.Callback):
             if first_restore:  # a later restore (after a divergence) keeps counting this process's time
                 self._seconds_before = float(state.get("wall_time_s", 0.0))
             logging.info("Restored the backup of step %d from %s", self.step, self.backup_dir)
+        elif os.path.exists(os.path.join(self.backup_dir, "latest.weights.h5")):
+            raise ValueError(
+                f"{self.backup_dir!r} holds a backup of an older ganzoo (latest.weights.h5, Keras' weights file); "
+                f"resume it with that version, or delete {self.backup_dir!r} to start afresh"
+            )
         elif os.path.isdir(self.backup_dir):
             self._remove_other_files(None)  # the files of a first backup cut short
         self._last_saved_step = self.step if self._saved else None
@@ -210,7 +215,8 @@ class GANBackup(keras.callbacks.Callback):
         checkpoints, and writes cut short by a kill)."""
         for path in glob.glob(os.path.join(self.backup_dir, "*")):
             name = os.path.basename(path)
-            if name == STATE_NAME or (checkpoint and name.split(".")[0] == checkpoint):
+            ours = name.startswith(("ckpt-", f"{STATE_NAME}.tmp-"))  # never a file GANBackup did not write
+            if not ours or (checkpoint and name.split(".")[0] == checkpoint):
                 continue
             if os.path.isdir(path):
                 tf.io.gfile.rmtree(path)

@@ -143,6 +143,13 @@ def test_an_unreadable_backup_is_a_clear_error(tmp_path):
         GANBackup(str(backup_dir)).restore(make_gan())
 
 
+def test_a_backup_of_an_older_ganzoo_is_refused_not_deleted(tmp_path):
+    (tmp_path / "latest.weights.h5").write_bytes(b"an older backup")
+    with pytest.raises(ValueError, match="older ganzoo.*resume it with that version"):
+        GANBackup(str(tmp_path)).restore(make_gan())
+    assert (tmp_path / "latest.weights.h5").read_bytes() == b"an older backup"
+
+
 def test_fit_must_start_at_the_restored_epoch(tmp_path):
     with pytest.raises(Killed):
         fit(make_gan(), GANBackup(str(tmp_path), save_freq=1), callbacks=[Crash(7)])
