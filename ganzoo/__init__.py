@@ -2,10 +2,12 @@
 
 import sys as _sys
 
-if _sys.argv[:1] == ["-m"]:  # `python -m ganzoo.<command>`: quiet TensorFlow's start-up (ganzoo.cli)
+if _sys.argv[:1] == ["-m"]:  # `python -m ganzoo.<command>`, before TensorFlow is imported:
     from ganzoo import quiet_start as _quiet_start
+    from ganzoo import run_folder as _run_folder
 
-    _quiet_start.begin()
+    _run_folder.refuse_if_busy(_sys.orig_argv)  # a busy --output_dir is refused at once
+    _quiet_start.begin()  # quiet TensorFlow's start-up (ganzoo.cli)
 
 from ganzoo import (
     architectures,

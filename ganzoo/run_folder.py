@@ -28,6 +28,7 @@ import io
 import json
 import os
 import shutil
+import sys
 
 METRICS_NAME = "metrics.json"
 # Everything `ganzoo.train` writes in a run's folder.
@@ -68,6 +69,44 @@ def lock(folder):
         yield
     finally:
         os.close(descriptor)  # releases the lock
+
+
+def refuse_if_busy(argv):
+    """Exits with status 2 if ``python -m ganzoo.train``'s folder is locked, before TensorFlow is imported.
+
+    Called by ``ganzoo/__init__.py`` with ``sys.orig_argv`` when a ganzoo
+    module runs with ``-m``, so that a second run on a busy folder is refused
+    in a fraction of a second instead of after importing TensorFlow (seconds,
+    many more while the first run keeps the cores busy). Only an early
+    answer: the run takes the real lock (`lock`) after checking its flags.
+    Reads ``--output_dir`` (or the default ``runs/<model>-<dataset>``) from
+    ``argv``; does nothing for other commands or unusual command lines.
+    """
+    if "-m" not in argv or argv[argv.index("-m") + 1 :][:1] != ["ganzoo.train"]:
+        return
+    values = {"model": "vanilla", "dataset": "fashion_mnist", "output_dir": None}
+    args = argv[argv.index("-m") + 2 :]
+    for index, arg in enumerate(args):
+        name, equals, value = arg.lstrip("-").partition("=")
+        if name in ("flagfile", "help", "helpshort", "helpfull", "h", "?"):
+            return
+        if name in values and arg.startswith("-"):
+            if not equals:  # --output_dir runs/x
+                if index + 1 >= len(args):
+                    return
+                value = args[index + 1]
+            values[name] = value
+    folder = values["output_dir"] or os.path.join("runs", f"{values['model']}-{values['dataset']}")
+    if not os.path.isdir(folder):
+        return
+    try:
+        with lock(folder):
+            pass
+    except RunFolderError as error:
+        print(f"ganzoo.train: error: {error}", file=sys.stderr)
+        sys.exit(2)
+    except OSError:
+        return
 
 
 def _lock_holder(descriptor):

@@ -44,6 +44,26 @@ def test_a_sigkilled_holder_leaves_no_stale_lock(tmp_path):
         pass
 
 
+@pytest.mark.parametrize("args", [
+    ["--output_dir={run}"], ["--output_dir", "{run}"], ["--seed=3", "-output_dir={run}"],
+    ["--model=wgan", "--dataset=ring8"],  # the default folder, runs/wgan-ring8
+])
+def test_a_busy_folder_is_refused_from_the_command_line_before_tensorflow_is_imported(args, tmp_path, monkeypatch,
+                                                                                       capsys):
+    monkeypatch.chdir(tmp_path)
+    run = tmp_path / "runs" / "wgan-ring8"
+    argv = ["python", "-m", "ganzoo.train", *(arg.format(run=run) for arg in args)]
+    with run_folder.lock(run):
+        with pytest.raises(SystemExit) as exit:
+            run_folder.refuse_if_busy(argv)
+        assert exit.value.code == 2
+        assert "ganzoo.train: error: " in capsys.readouterr().err
+        # Other commands, --help and a free folder are left to the program.
+        run_folder.refuse_if_busy(["python", "-m", "ganzoo.evaluate", f"--output_dir={run}"])
+        run_folder.refuse_if_busy([*argv, "--help"])
+    run_folder.refuse_if_busy(argv)
+
+
 # ----------------------------------------------------------- atomic outputs
 
 
@@ -186,7 +206,8 @@ def test_a_second_run_on_a_busy_folder_is_refused_at_once_and_the_first_finishes
     assert import_only.returncode == 0
     assert second.returncode == 2, second.stderr[-3000:]
     assert f"in use by another training run (process {first.pid})" in second.stderr
-    assert seconds < import_seconds + 5, (seconds, import_seconds)  # refused at once, after the imports
+    # Refused before TensorFlow is even imported (ganzoo.run_folder.refuse_if_busy).
+    assert seconds < min(5, import_seconds), (seconds, import_seconds)
     finish(first, "first")
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["steps"] == 20 and len(metrics["history"]["d_loss"]) == 2
