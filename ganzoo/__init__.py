@@ -7,7 +7,7 @@ if _sys.argv[:1] == ["-m"]:  # `python -m ganzoo.<command>`, before TensorFlow i
     from ganzoo import run_folder as _run_folder
 
     _run_folder.refuse_if_busy(_sys.orig_argv)  # a busy --output_dir is refused at once
-    _quiet_start.begin()  # quiet TensorFlow's start-up (ganzoo.cli)
+    _quiet_start.begin(_sys.orig_argv)  # quiet TensorFlow's start-up (ganzoo.cli)
 
 from ganzoo import (
     architectures,

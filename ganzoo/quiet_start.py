@@ -4,7 +4,7 @@ Importing TensorFlow prints about ten lines from C++ (oneDNN, CPU features,
 "Could not find cuda drivers", and on a machine without a GPU driver ``E0000
 ... failed call to cuInit``) before any flag is parsed, and before
 ``TF_CPP_MIN_LOG_LEVEL`` could take effect for most of them. `begin` (called by
-``ganzoo/__init__.py`` when a ganzoo module runs with ``-m``) sends the
+``ganzoo/__init__.py`` when one of `COMMANDS` runs with ``-m``) sends the
 process's stderr (file descriptor 2) to a temporary file; `end` (called by
 `ganzoo.cli.run` once the flags are parsed, or at exit) gives stderr back and
 replays every captured line but the known start-up noise, or every line with
@@ -31,10 +31,19 @@ _CUINIT = re.compile(r"^E\d{4} .*failed call to cuInit")
 _captured = None  # (saved stderr descriptor, temporary file) while capturing
 
 
-def begin():
-    """Starts capturing file descriptor 2 (no-op when already capturing or ``GANZOO_NO_QUIET`` is set)."""
+# The programs that call `end` once their flags are parsed (through `ganzoo.cli.run`).
+COMMANDS = ("ganzoo.train", "ganzoo.evaluate", "ganzoo.sample")
+
+
+def begin(argv):
+    """Starts capturing file descriptor 2 if ``argv`` (``sys.orig_argv``) runs one of `COMMANDS`.
+
+    A no-op for any other program (whose stderr would only come out at its
+    exit), when already capturing, or when ``GANZOO_NO_QUIET`` is set.
+    """
     global _captured
-    if _captured is not None or os.environ.get("GANZOO_NO_QUIET"):
+    command = argv[argv.index("-m") + 1] if "-m" in argv[:-1] else None
+    if _captured is not None or os.environ.get("GANZOO_NO_QUIET") or command not in COMMANDS:
         return
     sys.stderr.flush()
     saved = os.dup(2)

@@ -147,7 +147,7 @@ def test_quiet_start_drops_only_the_known_start_up_lines():
         "import os, sys\n"
         "from ganzoo import quiet_start\n"  # imports TensorFlow: its own lines come before START
         "print('START', file=sys.stderr, flush=True)\n"
-        "quiet_start.begin()\n"
+        "quiet_start.begin(['python', '-m', 'ganzoo.train'])\n"
         "os.write(2, b'WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\\n')\n"
         "os.write(2, b'I0000 00:00:1795972902.775877    5524 port.cc:153] oneDNN custom operations are on.\\n')\n"
         "os.write(2, b'E0000 00:00:1795972904.630731    5524 some_op.cc:52] a real error\\n')\n"
