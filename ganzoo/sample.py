@@ -148,7 +148,10 @@ def main(argv):
         from ganzoo import zoo
 
         raise app.UsageError(f"Pass one of --model (zoo models: {zoo.list_models()}) and --model_dir")
+    from ganzoo import command_checks
     from ganzoo.utils.image_grid import samples_picture, write_png
+
+    command_checks.check_sample_flags(FLAGS)  # before the model is loaded
 
     sample = load_sampler(FLAGS.model, model_dir=FLAGS.model_dir, trust=FLAGS.trust, sha256=FLAGS.sha256)
     samples = sample(FLAGS.num, FLAGS.seed)
@@ -157,5 +160,7 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    from ganzoo import cli
+
     define_flags()
-    app.run(main)
+    cli.run(main, expected=(cli.FlagError,))
