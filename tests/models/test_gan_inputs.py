@@ -78,11 +78,6 @@ def test_the_same_seed_gives_bit_identical_samples(tmp_path):
 
 
 def test_fit_refuses_images_with_nan_or_outside_the_model_range():
-    import pytest
-    import tensorflow as tf
-
-    from helpers import random_images, tiny_gan
-
     gan = tiny_gan(compiled=True)
     images = random_images(16)
     images[3, 0, 0, 0] = np.nan
