@@ -28,8 +28,8 @@ name in the JSON. All but ``is`` compare with ``--real_samples`` images of
 features, FID statistics and k-NN radii come from
 `ganzoo.metrics.reference_statistics`: computed on the first evaluation and
 cached in ``$KERAS_HOME``, so that the second evaluation against the same real
-set skips the real pass (``"real_from_cache": true`` in the output). Generators of 2-D points are
-scored with the PacGAN protocol (`ganzoo.callbacks.mixture_coverage`: modes
+set skips the real pass (``"real_from_cache": true`` in the output).
+Generators of 2-D points are scored with the PacGAN protocol (`ganzoo.callbacks.mixture_coverage`: modes
 covered, % high-quality samples, reverse KL) on the mixture named by
 ``--real_dataset``:
 
@@ -152,8 +152,10 @@ def evaluate(
         result.update(inception_score=mean, inception_score_std=std, splits=int(splits))
     if needs_real:
         name = _real_dataset_name(image_shape, real_dataset)
+        # The cache key names the classifier by what it computes: a path or URL
+        # (kept by the loaded Classifier) or a keras.Model's weights.
         real = metrics_lib.reference_statistics(
-            name, real_split, int(real_samples or num_samples), loaded,
+            name, real_split, int(real_samples or num_samples), loaded if isinstance(handle, str) else handle,
             image_size=image_shape[0] if image_shape[:2] != (28, 28) else None, batch_size=batch_size,
         )
         result.update(

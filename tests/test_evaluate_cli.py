@@ -225,3 +225,13 @@ def test_command_line_refuses_a_training_metrics_json_before_evaluating(generato
     assert done.returncode != 0 and "is not an earlier python -m ganzoo.evaluate result" in done.stderr
     assert '"inception_score"' not in done.stdout  # refused before the evaluation
     assert training.read_text() == before
+
+
+def test_a_keras_model_classifier_is_cached_by_its_weights(generator_dir, monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    run = lambda classifier: evaluate.evaluate(  # noqa: E731
+        None, ["fid", "coverage"], classifier, num_samples=20, model_dir=generator_dir, trust=True
+    )
+    first, second = run(tiny_classifier(seed=0)), run(tiny_classifier(seed=0))
+    assert not first["real_from_cache"] and second["real_from_cache"] and second["fid"] == first["fid"]
+    assert not run(tiny_classifier(seed=1))["real_from_cache"]  # other weights, other statistics
