@@ -10,7 +10,7 @@ from ganzoo.cli import MAX_SAMPLES_IN_PICTURE, MAX_SEED, FlagError
 # evaluate holds every generated image in memory: 50,000 (the usual FID
 # sample) 64×64×3 float32 images are 2.5 GB.
 MAX_EVALUATION_SAMPLES = 50_000
-EVALUATION_METRICS = ("is", "fid", "kid", "modes")
+EVALUATION_METRICS = ("is", "fid", "kid", "precision", "recall", "density", "coverage", "modes")  # evaluate.METRICS
 
 
 def _in_range(name, value, low, high):

@@ -20,16 +20,25 @@ which loads only with ``--trust`` (or an archive's ``--sha256``).
 
 The classifier defaults to the shipped Fashion-MNIST one for 28×28×1 images
 and to TF-GAN's Inception otherwise (`ganzoo.metrics.default_classifier`).
-FID and KID compare with ``--real_samples`` images of ``--real_dataset``
-(default: Fashion-MNIST for 28×28×1 images). Generators of 2-D points are
-scored with the PacGAN protocol (`ganzoo.callbacks.mixture_coverage`: modes
+``--metrics`` takes any of ``is``, ``fid``, ``kid`` (raw MMD², never ×10³),
+``precision``, ``recall`` (Kynkäänniemi et al. 2019, k = 3), ``density`` and
+``coverage`` (Naeem et al. 2020, k = 5); each result is written under its own
+name in the JSON. All but ``is`` compare with ``--real_samples`` images of
+``--real_dataset`` (default: Fashion-MNIST for 28×28×1 images), whose
+features, FID statistics and k-NN radii come from
+`ganzoo.metrics.reference_statistics`: computed on the first evaluation and
+cached in ``$KERAS_HOME``, so that the second evaluation against the same real
+set skips the real pass (``"real_from_cache": true`` in the output).
+Generators of 2-D points are scored with the PacGAN protocol (`ganzoo.callbacks.mixture_coverage`: modes
 covered, % high-quality samples, reverse KL) on the mixture named by
 ``--real_dataset``:
 
     python -m ganzoo.evaluate --model=grid25_vanilla --metrics=modes \
         --real_dataset=grid25 --num_samples=2500
 
-The scores are printed and written as JSON.
+The scores are printed and written as JSON to ``--output``. An existing file
+there is replaced only if it is an earlier ``ganzoo.evaluate`` result: a
+training run's ``metrics.json`` is never written over.
 """
 
 import json
@@ -43,7 +52,12 @@ from absl import app, flags
 from ganzoo.sample import load_sampler
 
 FLAGS = flags.FLAGS
-IMAGE_METRICS = ("is", "fid", "kid")
+COMMAND = "python -m ganzoo.evaluate"
+# Metrics of images that compare with real features, and those of the k-NN family.
+KNN_METRICS = ("precision", "recall", "density", "coverage")
+REAL_METRICS = ("fid", "kid", *KNN_METRICS)
+IMAGE_METRICS = ("is", *REAL_METRICS)
+DEFAULT_IMAGE_METRICS = ("is", "fid", "kid")
 METRICS = (*IMAGE_METRICS, "modes")
 
 
@@ -54,14 +68,14 @@ def define_flags():
     flags.DEFINE_string("model_dir", None, "Model directory, generator SavedModel or .tar.gz model archive.")
     flags.DEFINE_bool("trust", False, "Load a --model_dir outside ganzoo's registry, checked only against its card.")
     flags.DEFINE_string("sha256", None, "Pinned sha256 of the model archive (--model URL or --model_dir archive).")
-    flags.DEFINE_list("metrics", None, "Any of is, fid, kid for images; modes for 2-D mixture points "
-                      "(default: is,fid,kid for images, modes for points).")
+    flags.DEFINE_list("metrics", None, "Any of is, fid, kid, precision, recall, density, coverage for images; "
+                      "modes for 2-D mixture points (default: is,fid,kid for images, modes for points).")
     flags.DEFINE_string("classifier", None, "Hub URL, SavedModel dir or 'fashion_mnist' (default: by image shape).")
     flags.DEFINE_integer("num_samples", 10_000, "Generated images to score.")
-    flags.DEFINE_string("real_dataset", None, "Dataset for FID/KID (default: fashion_mnist for 28x28x1), or the "
-                        "mixture of --metrics=modes (ring8, grid25).")
+    flags.DEFINE_string("real_dataset", None, "Real dataset for fid, kid, precision, ... (default: "
+                        "fashion_mnist for 28x28x1), or the mixture of --metrics=modes (ring8, grid25).")
     flags.DEFINE_string("real_split", "train", "Split of --real_dataset.")
-    flags.DEFINE_integer("real_samples", None, "Real images for FID/KID (default: --num_samples).")
+    flags.DEFINE_integer("real_samples", None, "Real images compared with (default: --num_samples).")
     flags.DEFINE_integer("splits", 10, "Inception Score splits.")
     flags.DEFINE_integer("seed", 0, "Seed of the sampled z.")
     flags.DEFINE_integer("batch_size", 250, "Images per generator and classifier call.")
@@ -90,10 +104,16 @@ def evaluate(
     ``model``, ``model_dir``, ``trust`` and ``sha256`` name the generator as
     in `ganzoo.sample.load_sampler`.
 
+    The real side of every metric but IS comes from
+    `ganzoo.metrics.reference_statistics` (cached in ``$KERAS_HOME``; the
+    second evaluation against the same real set skips the real pass).
+
     Returns:
         A JSON-ready dict: the settings, and ``inception_score``,
-        ``inception_score_std``, ``fid``, ``kid``, ``kid_std`` as asked; for
-        ``modes``, ``modes``, ``high_quality`` and ``reverse_kl``.
+        ``inception_score_std``, ``fid``, ``kid``, ``kid_std`` (raw MMD²),
+        ``precision``, ``recall``, ``density``, ``coverage`` as asked, with
+        ``real_from_cache``; for ``modes``, ``modes``, ``high_quality`` and
+        ``reverse_kl``.
     """
     from ganzoo import metrics as metrics_lib
 
@@ -112,14 +132,14 @@ def evaluate(
         _check_point_metrics(image_shape, model, metrics, real_dataset)
         points = sample(int(num_samples), int(seed))
         return _evaluate_points(points, model, real_dataset, num_samples, seed, start)
-    metrics = list(IMAGE_METRICS) if metrics is None else metrics
+    metrics = list(DEFAULT_IMAGE_METRICS) if metrics is None else metrics
     if "modes" in metrics:
         raise ValueError(f"--metrics=modes scores 2-D mixture points; {model!r} makes images of shape {image_shape}")
     images = sample(int(num_samples), int(seed))
     handle = classifier if classifier else metrics_lib.default_classifier(image_shape)
     loaded = metrics_lib.load_classifier(handle)
-    needs_features = bool({"fid", "kid"} & set(metrics))
-    outputs = ("logits", "pool_3") if needs_features else ("logits",)
+    needs_real = bool(set(REAL_METRICS) & set(metrics))
+    outputs = ("logits", "pool_3") if needs_real else ("logits",)
     fake = metrics_lib.classify(images, loaded, batch_size, outputs=outputs)
     result = {
         "model": model,
@@ -130,16 +150,43 @@ def evaluate(
     if "is" in metrics:
         mean, std = metrics_lib.inception_score_from_logits(fake["logits"], splits)
         result.update(inception_score=mean, inception_score_std=std, splits=int(splits))
-    if needs_features:
-        real = _real_features(image_shape, real_dataset, real_split, real_samples or num_samples, loaded, batch_size)
-        result.update(real_dataset=real["name"], real_split=real_split, real_samples=len(real["features"]))
-        if "fid" in metrics:
-            result["fid"] = metrics_lib.frechet_distance_from_features(real["features"], fake["pool_3"])
-        if "kid" in metrics:
-            mean, std = metrics_lib.kernel_distance_from_features(real["features"], fake["pool_3"], seed=seed)
-            result.update(kid=mean, kid_std=std)
+    if needs_real:
+        name = _real_dataset_name(image_shape, real_dataset)
+        # The cache key names the classifier by what it computes: a path or URL
+        # (kept by the loaded Classifier) or a keras.Model's weights.
+        real = metrics_lib.reference_statistics(
+            name, real_split, int(real_samples or num_samples), loaded if isinstance(handle, str) else handle,
+            image_size=image_shape[0] if image_shape[:2] != (28, 28) else None, batch_size=batch_size,
+        )
+        result.update(
+            real_dataset=name, real_split=real_split, real_samples=len(real["features"]),
+            real_from_cache=real["from_cache"],
+        )
+        result.update(_real_scores(metrics, real, fake["pool_3"], seed))
     result["wall_time_s"] = round(time.time() - start, 2)
     return result
+
+
+def _real_scores(metrics, real, fake_features, seed):
+    """FID, KID and the k-NN scores asked for, against cached real statistics."""
+    from ganzoo import metrics as metrics_lib
+
+    scores = {}
+    if "fid" in metrics:
+        scores["fid"] = metrics_lib.frechet_distance_from_statistics(
+            real["mu"], real["sigma"], *metrics_lib.feature_statistics(fake_features)
+        )
+    if "kid" in metrics:
+        scores["kid"], scores["kid_std"] = metrics_lib.kernel_distance_from_features(
+            real["features"], fake_features, seed=seed
+        )
+    if set(KNN_METRICS) & set(metrics):
+        # One pass gives all four; only those asked for are reported.
+        knn = metrics_lib.knn_scores(
+            real=real["features"], fake=fake_features, real_squared_radii=real["squared_radii"]
+        )
+        scores.update({name: knn[name] for name in KNN_METRICS if name in metrics})
+    return scores
 
 
 def _check_point_metrics(point_shape, model, metrics, mixture):
@@ -165,21 +212,44 @@ def _evaluate_points(points, model, mixture, num_samples, seed, start):
     }
 
 
-def _real_features(image_shape, name, split, num, classifier, batch_size):
-    from ganzoo import data
-    from ganzoo.metrics import classify
+def _real_dataset_name(image_shape, name):
+    if name is not None:
+        return name
+    if image_shape != (28, 28, 1):
+        raise ValueError(
+            f"fid, kid, precision, recall, density and coverage need real images: pass --real_dataset for "
+            f"images of shape {image_shape} (only 28x28x1 defaults to fashion_mnist)"
+        )
+    return "fashion_mnist"
 
-    if name is None:
-        if image_shape != (28, 28, 1):
-            raise ValueError(
-                f"FID/KID need real images: pass --real_dataset for images of shape {image_shape} "
-                f"(only 28x28x1 defaults to fashion_mnist)"
+
+def write_result(path, text):
+    """Writes ``text`` to ``path`` whole (temporary file, then rename), after
+    `check_output`."""
+    check_output(path)
+    temporary = f"{path}.tmp{os.getpid()}"
+    with open(temporary, "w") as f:
+        f.write(text)
+    os.replace(temporary, path)
+
+
+def check_output(path):
+    """Refuses an ``--output`` that exists and is not an earlier
+    ``ganzoo.evaluate`` result: a training run's ``metrics.json`` (or any other
+    file) is never replaced. Checked before the evaluation and again before
+    writing."""
+    if os.path.lexists(path):
+        try:
+            with open(path) as f:
+                previous = json.load(f)
+            ours = isinstance(previous, dict) and str(previous.get("command", "")).startswith(COMMAND)
+        except (OSError, UnicodeDecodeError, ValueError):
+            ours = False
+        if not ours or not os.path.isfile(path) or os.path.islink(path):
+            raise FileExistsError(
+                f"--output={path} exists and is not an earlier {COMMAND} result (a training run's "
+                f"metrics.json?); it is left as it is. Pass another --output, or --output='' for none."
             )
-        name = "fashion_mnist"
-    size = image_shape[0] if image_shape[:2] != (28, 28) else None
-    dataset = data.load(name, split=split, batch_size=batch_size, shuffle=False, image_size=size)
-    features = classify(dataset, classifier, batch_size, max_images=num, outputs=("pool_3",))["pool_3"]
-    return {"name": name, "features": features}
 
 
 def main(argv):
@@ -190,6 +260,8 @@ def main(argv):
     from ganzoo import command_checks
 
     command_checks.check_evaluate_flags(FLAGS)  # before any model or data is loaded
+    if FLAGS.output:
+        check_output(FLAGS.output)  # before the long evaluation, not after it
     result = evaluate(
         FLAGS.model,
         FLAGS.metrics,
@@ -205,12 +277,11 @@ def main(argv):
         trust=FLAGS.trust,
         sha256=FLAGS.sha256,
     )
-    result["command"] = " ".join(["python -m ganzoo.evaluate"] + sys.argv[1:])
+    result["command"] = " ".join([COMMAND] + sys.argv[1:])
     text = json.dumps(result, indent=2)
     print(text)
     if FLAGS.output:
-        with open(FLAGS.output, "w") as f:
-            f.write(text + "\n")
+        write_result(FLAGS.output, text + "\n")
 
 
 if __name__ == "__main__":

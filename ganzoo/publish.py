@@ -106,18 +106,30 @@ def _run_evaluate(directory, extra_flags):
     return " ".join(command), result
 
 
+# What a Fashion-MNIST card reports, all against 10 000 real training images.
+IMAGE_CARD_METRICS = ("is", "fid", "kid", "precision", "recall", "density", "coverage")
+IMAGE_CARD_KEYS = (
+    "inception_score", "inception_score_std", "fid", "kid", "kid_std", "precision", "recall", "density", "coverage"
+)
+
+
 def _score_images(directory, num_samples):
-    """IS, FID and KID with the shipped classifier, beside the real data's."""
+    """IS, FID, KID and the k-NN scores with the shipped classifier, beside the real data's."""
     command, result = _run_evaluate(
-        directory, ["--metrics=is,fid,kid", "--classifier=fashion_mnist", f"--num_samples={num_samples}"]
+        directory,
+        [f"--metrics={','.join(IMAGE_CARD_METRICS)}", "--classifier=fashion_mnist", f"--num_samples={num_samples}"],
     )
+    return command, image_card_metrics(result, num_samples)
+
+
+def image_card_metrics(result, num_samples):
+    """The card's ``evaluation.metrics`` from an evaluate result: its scores,
+    and the real data's from the shipped classifier's card."""
     from ganzoo.metrics import SHIPPED_CLASSIFIER
 
     with open(os.path.join(SHIPPED_CLASSIFIER, "model_card.json")) as f:
         classifier_card = json.load(f)
-    metrics = {
-        key: result[key] for key in ("inception_score", "inception_score_std", "fid", "kid", "kid_std") if key in result
-    }
+    metrics = {key: result[key] for key in IMAGE_CARD_KEYS if key in result}
     metrics["real_data"] = {
         "inception_score_test_set": classifier_card["inception_score_test"]["mean"],
         "fid_train_vs_test": classifier_card["fid_train_vs_test"],
@@ -128,7 +140,7 @@ def _score_images(directory, num_samples):
     )
     metrics["classifier"] = "saved_models/fashion_mnist_classifier"
     metrics["num_samples"] = num_samples
-    return command, metrics
+    return metrics
 
 
 def _score_points(directory, dataset):
@@ -212,18 +224,30 @@ def zoo_table():
     """Markdown table of the zoo from the cards."""
     from ganzoo import cards, zoo
 
-    rows = ["| model | samples | variant | steps | IS (real test set) | FID | modes / % HQ |", "|---|---|---|---|---|---|---|"]
+    rows = [
+        "| model | samples | variant | steps | IS (real test set) | FID | KID | precision / recall | "
+        "density / coverage | modes / % HQ |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for name in zoo.list_models(registry_file={}):  # local models only
         card = cards.read_card(zoo.resolve(name))
         m = card["evaluation"]["metrics"]
         picture = f"![{name}](saved_models/{name}/samples.png)"
+        score = fid = kid = pr = dc = modes = "—"
         if "inception_score" in m:
             score = f"{m['inception_score']:.2f} ± {m['inception_score_std']:.2f} ({m['real_data']['inception_score_test_set']:.2f})"
-            fid, modes = f"{m['fid']:.2f}", "—"
-        else:
-            score, fid = "—", "—"
+            fid = f"{m['fid']:.2f}"
+        if "kid" in m:
+            kid = f"{m['kid']:.1f}"
+        if "precision" in m:
+            pr = f"{m['precision']:.3f} / {m['recall']:.3f}"
+            dc = f"{m['density']:.3f} / {m['coverage']:.3f}"
+        if "modes" in m:
             modes = f"{m['modes']} / {m['high_quality']:.1f} %"
-        rows.append(f"| `{name}` | {picture} | {card['variant']} | {card['training']['steps']} | {score} | {fid} | {modes} |")
+        rows.append(
+            f"| `{name}` | {picture} | {card['variant']} | {card['training']['steps']} | {score} | {fid} | {kid} | "
+            f"{pr} | {dc} | {modes} |"
+        )
     return "\n".join(rows)
 
 

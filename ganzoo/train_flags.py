@@ -54,7 +54,7 @@ flags.DEFINE_bool("export", True, "Export the generator as a SavedModel at the e
 flags.DEFINE_integer("verbose", 1, "0 silent, 1 progress bar, 2 one line per epoch (Keras' fit); 3 a progress "
                      "bar and every TensorFlow/Keras log line, which are otherwise quieted.",
                      lower_bound=0, upper_bound=3)
-flags.DEFINE_list("eval_metrics", [], "Any of is, fid, kid: inception_score / fid / kid in logs each epoch.")
+flags.DEFINE_list("eval_metrics", [], "Any of is, fid, kid, precision, recall, density, coverage: written to the logs each epoch.")
 flags.DEFINE_string("eval_classifier", None, "Classifier of --eval_metrics (default: by image shape).")
 flags.DEFINE_integer("eval_num_samples", 1000, "Generated images scored by --eval_metrics.", lower_bound=2)
 flags.DEFINE_integer("eval_every_n_epochs", 1, "Score every this many epochs.", lower_bound=1)
@@ -69,7 +69,7 @@ flags.DEFINE_float("divergence_lr_scale", 0.5, "Learning-rate factor of each --o
 flags.DEFINE_integer("max_divergence_restores", 3, "Restores after which a divergence stops the run.",
                      lower_bound=0)
 
-EVAL_METRICS = ("is", "fid", "kid")
+EVAL_METRICS = ("is", "fid", "kid", "precision", "recall", "density", "coverage")  # ganzoo.callbacks.evaluation.METRICS
 
 
 def _finite_and(test, allowed):

@@ -174,3 +174,10 @@ def test_a_run_is_quiet_by_default_and_verbose_brings_the_logs_back(tmp_path):
     loud, _ = cli(*args, "--verbose=3", f"--output_dir={tmp_path / 'loud'}", timeout=300)
     assert loud.returncode == 0, loud.stderr[-3000:]
     assert "I0000 " in loud.stderr and "Assets written to" in loud.stderr
+
+
+def test_the_flag_checks_know_every_metric_the_programs_compute():
+    from ganzoo import callbacks, command_checks, evaluate, train_flags
+
+    assert set(train_flags.EVAL_METRICS) == set(callbacks.evaluation.METRICS)
+    assert set(command_checks.EVALUATION_METRICS) == set(evaluate.METRICS)

@@ -42,8 +42,11 @@ def test_keras_file_scores_match_the_metrics(gan, classifier_dir, tmp_path):
     assert "fid" not in result and result["num_samples"] == 30
 
 
-def test_fid_and_kid_against_fashion_mnist_by_default(generator_dir, classifier_dir):
-    result = evaluate.evaluate(None, ["fid", "kid"], classifier_dir, num_samples=40, model_dir=generator_dir, trust=True)
+def test_fid_and_kid_against_fashion_mnist_by_default(generator_dir, classifier_dir, monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # the reference statistics' cache
+    result = evaluate.evaluate(
+        None, ["fid", "kid"], classifier_dir, num_samples=40, model_dir=generator_dir, trust=True
+    )
     assert result["real_dataset"] == "fashion_mnist" and result["real_samples"] == 40
     assert result["fid"] > 0 and np.isfinite(result["kid"])
     assert "inception_score" not in result
@@ -174,3 +177,101 @@ def test_evaluate_never_writes_over_a_training_file(tmp_path, monkeypatch):
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-2000:]
     assert (tmp_path / "metrics.json").read_text() == "{}"
+
+
+ALL_IMAGE_METRICS = ["is", "fid", "kid", "precision", "recall", "density", "coverage"]
+
+
+def test_every_image_metric_is_named_in_the_result_and_matches_the_metrics(
+    generator_dir, classifier_dir, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    result = evaluate.evaluate(
+        None, ALL_IMAGE_METRICS, classifier_dir, num_samples=40, splits=2, model_dir=generator_dir, trust=True
+    )
+    real = metrics.classify(ganzoo.data.load("fashion_mnist", batch_size=250, shuffle=False), classifier_dir,
+                            max_images=40, outputs=("pool_3",))["pool_3"]
+    fake = metrics.classify(evaluate.load_sampler(model_dir=generator_dir, trust=True)(40, 0), classifier_dir,
+                            outputs=("pool_3",))["pool_3"]
+    assert result["fid"] == pytest.approx(metrics.frechet_distance_from_features(real, fake), rel=1e-6)
+    kid = metrics.kernel_distance_from_features(real, fake, seed=0)
+    assert (result["kid"], result["kid_std"]) == pytest.approx(kid, rel=1e-6)
+    pr = metrics.precision_recall(real=real, fake=fake)
+    dc = metrics.density_coverage(real=real, fake=fake)
+    for name, value in {**pr, **dc}.items():
+        assert result[name] == pytest.approx(value, abs=1e-12), name
+    assert result["real_samples"] == 40 and result["real_from_cache"] is False
+
+
+def test_only_the_metrics_asked_for_are_reported(generator_dir, classifier_dir, monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    result = evaluate.evaluate(None, ["recall", "coverage"], classifier_dir, num_samples=30, model_dir=generator_dir,
+                               trust=True)
+    assert 0 <= result["recall"] <= 1 and 0 <= result["coverage"] <= 1
+    assert not {"precision", "density", "fid", "kid", "inception_score"} & set(result)
+
+
+def test_the_second_evaluation_skips_the_real_pass(generator_dir, classifier_dir, monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    classified = []
+    call = metrics.Classifier.__call__
+    monkeypatch.setattr(
+        metrics.Classifier, "__call__", lambda self, images: classified.append(len(images)) or call(self, images)
+    )
+
+    def run():
+        classified.clear()
+        return evaluate.evaluate(None, ["fid", "kid", "precision", "density"], classifier_dir, num_samples=30,
+                                 batch_size=10, model_dir=generator_dir, trust=True)
+
+    first = run()
+    assert sum(classified) == 30 + 30 and first["real_from_cache"] is False  # fakes, then the real pass
+    second = run()
+    assert sum(classified) == 30 and second["real_from_cache"] is True  # the fakes only
+    for key in ("fid", "kid", "kid_std", "precision", "density"):
+        assert second[key] == first[key], key
+    assert len(list((tmp_path / "ganzoo" / "reference_statistics").glob("*.npz"))) == 1
+
+
+def test_a_training_file_is_never_written_over(tmp_path):
+    training = tmp_path / "metrics.json"
+    training.write_text(json.dumps({"command": "python -m ganzoo.train --epochs=5", "final": {"d_loss": 1.0}}))
+    before = training.read_text()
+    with pytest.raises(FileExistsError, match=r"metrics.json exists and is not an earlier python -m ganzoo.evaluate"):
+        evaluate.check_output(str(training))
+    with pytest.raises(FileExistsError):
+        evaluate.write_result(str(training), "{}")
+    assert training.read_text() == before
+    (tmp_path / "notes.txt").write_text("not json")
+    with pytest.raises(FileExistsError):
+        evaluate.write_result(str(tmp_path / "notes.txt"), "{}")
+    # An earlier evaluation result is replaced; a new path is written.
+    earlier = tmp_path / "eval.json"
+    earlier.write_text(json.dumps({"command": "python -m ganzoo.evaluate --model=x", "fid": 1.0}))
+    evaluate.write_result(str(earlier), '{"fid": 2.0}\n')
+    evaluate.write_result(str(tmp_path / "new.json"), '{"fid": 3.0}\n')
+    assert json.loads(earlier.read_text())["fid"] == 2.0
+    assert json.loads((tmp_path / "new.json").read_text())["fid"] == 3.0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["eval.json", "metrics.json", "new.json", "notes.txt"]
+
+
+def test_command_line_refuses_a_training_metrics_json_before_evaluating(generator_dir, tmp_path):
+    training = tmp_path / "metrics.json"
+    training.write_text(json.dumps({"command": "python -m ganzoo.train", "steps": 10}))
+    before = training.read_text()
+    command = [sys.executable, "-m", "ganzoo.evaluate", f"--model_dir={generator_dir}", "--trust", "--metrics=is",
+               "--num_samples=20", f"--output={training}"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0 and "is not an earlier python -m ganzoo.evaluate result" in done.stderr
+    assert '"inception_score"' not in done.stdout  # refused before the evaluation
+    assert training.read_text() == before
+
+
+def test_a_keras_model_classifier_is_cached_by_its_weights(generator_dir, monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    run = lambda classifier: evaluate.evaluate(  # noqa: E731
+        None, ["fid", "coverage"], classifier, num_samples=20, model_dir=generator_dir, trust=True
+    )
+    first, second = run(tiny_classifier(seed=0)), run(tiny_classifier(seed=0))
+    assert not first["real_from_cache"] and second["real_from_cache"] and second["fid"] == first["fid"]
+    assert not run(tiny_classifier(seed=1))["real_from_cache"]  # other weights, other statistics

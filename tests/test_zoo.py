@@ -114,7 +114,9 @@ def test_every_card_is_reproduced_by_the_command_it_names(name):
     result = _evaluate_as_the_card_says(card["evaluation"]["command"])
     # Same samples (stateless seed) and the same classifier: equal up to
     # float round-off between CPUs.
-    for key in ("inception_score", "fid", "kid", "high_quality", "reverse_kl"):
+    compared = ("inception_score", "fid", "kid", "precision", "recall", "density", "coverage", "high_quality",
+                "reverse_kl")
+    for key in compared:
         if key in expected:
             assert result[key] == pytest.approx(expected[key], rel=0.01, abs=1e-3), (key, result[key], expected[key])
     if "modes" in expected:

@@ -1,4 +1,4 @@
-"""05 · The Inception Score, its pitfalls, FID and KID."""
+"""05 · The Inception Score, its pitfalls, FID, KID, precision/recall and density/coverage."""
 
 from notebook_sources.common import PLOT_SETUP, code, header, md
 
@@ -8,7 +8,7 @@ def cells():
     return file, [
         *header(
             file,
-            "05 · The Inception Score, taken apart, with FID and KID beside it",
+            "05 · The Inception Score, taken apart, with FID, KID, precision and recall beside it",
             """
             How good is a generator? Salimans et al. (2016) proposed the **Inception Score**: run a
             classifier on generated images, and reward images that the classifier labels
@@ -20,7 +20,8 @@ def cells():
             This notebook takes the formula apart, shows its pitfalls (a generator that memorises
             the training set, a generator that makes one image per class), scores images with the
             TF-Hub Inception on Colab and with ganzoo's shipped Fashion-MNIST classifier offline,
-            and puts FID and KID beside it.
+            and puts FID and KID beside it, and then precision/recall and density/coverage, which
+            tell the two pitfalls apart where IS cannot.
             """,
         ),
         code(
@@ -161,13 +162,19 @@ def cells():
         ),
         code(
             """
-            def scores(images, reference=test_images):
-                \"\"\"IS, FID and KID of images, against real test images for FID and KID.\"\"\"
-                is_mean, _ = ganzoo.metrics.inception_score(images, classifier=classifier)
-                fid = ganzoo.metrics.frechet_distance(reference, images, classifier=classifier)
-                kid, _ = ganzoo.metrics.kernel_distance(reference, images, classifier=classifier,
-                                                        num_subsets=20 if FAST else 100)
-                return {"IS": is_mean, "FID": fid, "KID": kid}
+            # The real side, classified once: the N held-out test images' pool_3 features.
+            reference = ganzoo.metrics.classify(test_images, classifier, outputs=("pool_3",))["pool_3"]
+
+
+            def scores(images):
+                \"\"\"IS, FID, KID and the k-NN scores of images (one pass); all but IS against test images.\"\"\"
+                out = ganzoo.metrics.classify(images, classifier)  # {"logits", "pool_3"}
+                is_mean, _ = ganzoo.metrics.inception_score_from_logits(out["logits"])
+                fid = ganzoo.metrics.frechet_distance_from_features(reference, out["pool_3"])
+                kid, _ = ganzoo.metrics.kernel_distance_from_features(reference, out["pool_3"],
+                                                                      num_subsets=20 if FAST else 100)
+                knn = ganzoo.metrics.knn_scores(real=reference, fake=out["pool_3"])  # keywords: no swap
+                return {"IS": is_mean, "FID": fid, "KID": kid, **knn}
 
 
             def nearest_training_distance(images, num=200):
@@ -180,7 +187,7 @@ def cells():
 
             results = {"memoriser (training images)": scores(train_images)}
             for row, values in results.items():
-                print(f"{row:30s}", {k: round(v, 3) for k, v in values.items()})
+                print(f"{row:30s}", {k: round(v, 3) for k, v in values.items() if k in ("IS", "FID", "KID")})
             """
         ),
         md(
@@ -190,7 +197,8 @@ def cells():
             IS rewards a generator that draws **one** perfect image per class, over and over: the
             classifier is sure of every image (salience) and the labels spread evenly (diversity).
             It can even beat real data. FID and KID compare the spread of the features with real
-            images and punish it hard.
+            images and punish it hard (KID is printed raw, the MMD² itself, as everywhere in
+            ganzoo; many papers print it ×10³).
             """
         ),
         code(
@@ -204,15 +212,68 @@ def cells():
 
             show_images(test_images[confident], "the 10 images, each repeated N/10 times", columns=10);
             for row, values in results.items():
-                print(f"{row:30s}", {k: round(v, 3) for k, v in values.items()})
+                print(f"{row:30s}", {k: round(v, 3) for k, v in values.items() if k in ("IS", "FID", "KID")})
+            """
+        ),
+        md(
+            """
+            ## Precision, recall, density and coverage: quality and diversity apart
+
+            FID and KID say *that* the one-image-per-class generator is wrong, not *how*. Two pairs
+            of metrics say how, from the k nearest neighbours of `pool_3` features:
+
+            * **precision** (Kynkäänniemi et al. 2019): the fraction of generated images inside
+              the real manifold, the union of balls around each real image reaching its k-th
+              (k = 3) nearest real neighbour: *are the images realistic?*
+            * **recall**: the fraction of real images inside the generated manifold (balls around
+              the generated images): *does the generator cover the real data?*
+            * **density** (Naeem et al. 2020, k = 5): how many real balls contain each generated
+              image, / k; about 1 for real-like samples, above 1 where samples crowd real regions;
+            * **coverage**: the fraction of real images whose own ball holds at least one
+              generated image; unlike recall it ignores the generated outliers' balls.
+
+            `ganzoo.metrics.knn_scores(real=..., fake=...)` computes all four (keywords only:
+            swapped sets swap precision and recall). A memoriser of all N distinct training images
+            is, to every distribution metric, real data (only pitfall 1's nearest-neighbour check
+            exposes it); in practice a GAN memorises *a few* images and returns them again and
+            again. Below, one that returns 100 training images, each N/100 times.
+            """
+        ),
+        code(
+            """
+            KNN = ("precision", "recall", "density", "coverage")
+            results["memoriser (100 training images)"] = scores(np.tile(train_images[:100], (N // 100, 1, 1, 1)))
+            print(f"{'':34s}{'IS':>6s}" + "".join(f"{k:>10s}" for k in KNN))
+            for row, values in results.items():  # the first row is real data against real data
+                print(f"{row:34s}{values['IS']:6.2f}" + "".join(f"{values[k]:10.3f}" for k in KNN))
+
+            fig, ax = plt.subplots(figsize=(8, 3.2))
+            for i, (label, values) in enumerate(results.items()):
+                heights = [values["IS"] / K] + [min(values[k], 2) for k in KNN]
+                ax.bar(np.arange(5) + 0.27 * (i - 1), heights, width=0.27, label=label)
+            ax.set_xticks(np.arange(5), ["IS / 10", *KNN])
+            ax.axhline(1, color="gray", lw=0.5)
+            ax.legend(fontsize=8)
+            ax.set_title("IS cannot tell the failures from real data; recall and coverage can "
+                         "(density clipped at 2)", fontsize=9);
+            """
+        ),
+        md(
+            """
+            Both failures keep an IS near or above the real data's, and a high precision (every
+            image is a real garment), but their recall and coverage collapse to almost 0: 10 or
+            100 distinct images cannot cover the real test set. Density, like precision, speaks of
+            quality (about 1 for real images), not of variety. Report a pair: precision or density
+            for quality, recall or coverage for diversity.
             """
         ),
         md(
             """
             ## Scoring the zoo
 
-            The zoo's Fashion-MNIST generators, scored the same way, beside the three reference
-            rows. The nearest-neighbour distances show that they do not copy training images.
+            The zoo's Fashion-MNIST generators, scored the same way, beside the reference rows
+            (their cards score against 10 000 *training* images, so the numbers differ). The
+            nearest-neighbour distances show that they do not copy training images.
             """
         ),
         code(
@@ -226,9 +287,10 @@ def cells():
                 results[name] = scores(samples[name])
 
             width = max(map(len, results)) + 2
-            print(f"{'':{width}s}{'IS':>7s}{'FID':>9s}{'KID':>9s}")
+            print(f"{'':{width}s}{'IS':>7s}{'FID':>9s}{'KID':>9s}" + "".join(f"{k[:6]:>7s}" for k in KNN))
             for row, values in results.items():
-                print(f"{row:{width}s}{values['IS']:7.2f}{values['FID']:9.2f}{values['KID']:9.3f}")
+                print(f"{row:{width}s}{values['IS']:7.2f}{values['FID']:9.2f}{values['KID']:9.3f}"
+                      + "".join(f"{values[k]:7.3f}" for k in KNN))
 
             distances = {"memoriser": nearest_training_distance(train_images),
                          "real test images": nearest_training_distance(test_images),
@@ -247,7 +309,7 @@ def cells():
                 fig, axes = plt.subplots(1, len(names), figsize=(3.6 * len(names), 3.9), squeeze=False)
                 for ax, name in zip(axes[0], names):
                     show_images(samples[name][:36], f"{name}\\nIS {results[name]['IS']:.2f}, "
-                                f"FID {results[name]['FID']:.1f}", ax=ax)
+                                f"FID {results[name]['FID']:.1f}, recall {results[name]['recall']:.2f}", ax=ax)
             """
         ),
         md(
@@ -256,7 +318,7 @@ def cells():
 
             For natural images the standard is TF-GAN's Inception-v3 from TF-Hub, ganzoo's
             default (`classifier=None`): 299 × 299 × 3 inputs in [-1, 1] (ganzoo repeats grayscale
-            to three channels and resizes with `tf.image.resize`), 1008 logits (1001 ImageNet
+            to three channels and resizes with `tf.image.resize`, bilinear, as TF-GAN), 1008 logits (1001 ImageNet
             classes and 7 unused ones; the softmax is over all 1008, as in Salimans' and TF-GAN's
             code) and 2048 `pool_3` features. Scores are only comparable with the same network, the
             same resizing and the same number of images. Offline, `load_classifier` fails within
@@ -273,7 +335,7 @@ def cells():
                     score, spread = ganzoo.metrics.inception_score(test_images[:num], classifier=inception)
                     print(f"Inception IS of {num} real Fashion-MNIST test images: {score:.2f} ± {spread:.2f}")
                 except ganzoo.metrics.ClassifierUnavailableError as error:
-                    print("TF-Hub is out of reach here:\\n", error)
+                    print("TF-Hub is out of reach here:\\n", str(error).split(" Alternatives")[0])
             else:
                 print("Skipped (FAST run outside Colab).")
             """
@@ -282,12 +344,13 @@ def cells():
             """
             ## As callbacks during training
 
-            `ganzoo.callbacks.InceptionScore`, `FrechetDistance` and `KernelDistance` score the
-            generator at the end of epochs and write `inception_score`, `fid` and `kid` into the
-            logs, so `ModelCheckpoint(monitor="inception_score", mode="max")`, `EarlyStopping` and
-            `CSVLogger` use them like any metric. They share one draw of samples and one
-            classifier pass per epoch, and compute the real statistics once. List them **before**
-            the callbacks that read their values.
+            `ganzoo.callbacks.GeneratorMetrics(metrics=(...))` scores the generator at the end of
+            epochs and writes `inception_score`, `fid`, `kid`, `precision`, `recall`, `density`
+            and `coverage` (those asked for) into the logs, so
+            `ModelCheckpoint(monitor="inception_score", mode="max")`, `EarlyStopping` and
+            `CSVLogger` use them like any metric. One draw of samples and one classifier pass per
+            evaluation serve all of them, and the real statistics are computed once. List it
+            **before** the callbacks that read its values.
             """
         ),
         code(
@@ -300,15 +363,16 @@ def cells():
             data = ganzoo.data.load("fashion_mnist", batch_size=64, seed=0, repeat=True)
             num_samples = 200 if FAST else 1000
             history = gan.fit(data, epochs=EPOCHS, steps_per_epoch=STEPS_PER_EPOCH, verbose=0, callbacks=[
-                ganzoo.callbacks.InceptionScore(classifier="fashion_mnist", num_samples=num_samples),
-                ganzoo.callbacks.FrechetDistance(real=test_images, classifier="fashion_mnist", num_samples=num_samples),
-                ganzoo.callbacks.KernelDistance(real=test_images, classifier="fashion_mnist", num_samples=num_samples),
+                ganzoo.callbacks.GeneratorMetrics(metrics=("is", "fid", "kid", "precision", "recall"),
+                                                  real=test_images, classifier="fashion_mnist",
+                                                  num_samples=num_samples),
                 keras.callbacks.ModelCheckpoint(os.path.join(WORKDIR, "best.keras"), monitor="inception_score",
                                                 mode="max", save_best_only=True),
             ]).history
             for epoch in range(EPOCHS):
                 print(f"step {(epoch + 1) * STEPS_PER_EPOCH:4d}: IS {history['inception_score'][epoch]:.2f}, "
-                      f"FID {history['fid'][epoch]:7.2f}, KID {history['kid'][epoch]:.3f}")
+                      f"FID {history['fid'][epoch]:7.2f}, KID {history['kid'][epoch]:.3f}, "
+                      f"precision {history['precision'][epoch]:.3f}, recall {history['recall'][epoch]:.3f}")
             print("best checkpoint:", os.path.exists(os.path.join(WORKDIR, "best.keras")))
             """
         ),
@@ -321,11 +385,16 @@ def cells():
             * FID or KID beside it, computed against held-out real images: IS is blind to
               memorisation and to missing variety within a class (Barratt & Sharma 2018, "A Note
               on the Inception Score");
+            * precision and recall (or density and coverage), to say whether a poor FID comes
+              from poor images or from missing ones;
+            * the feature extractor: scores from different classifiers (or layers) never compare;
             * for a claim of novelty, nearest training neighbours.
 
-            `python -m ganzoo.evaluate --model=<zoo name | .keras | SavedModel>` computes IS, FID
-            and KID from the command line and writes them to JSON; it made the numbers on the zoo's
-            cards.
+            `python -m ganzoo.evaluate --model=<zoo name | .keras file>`, or `--model_dir=DIR --trust`
+            for a generator SavedModel or zoo model directory of your own, computes any of
+            `--metrics=is,fid,kid,precision,recall,density,coverage` from the command line and
+            writes them to JSON; it made the numbers on the zoo's cards. The real side is cached in
+            `$KERAS_HOME`, so a second evaluation against the same real images skips it.
             """
         ),
     ]

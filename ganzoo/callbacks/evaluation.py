@@ -1,4 +1,5 @@
-"""IS, FID and KID during training: one Keras callback that writes ``logs``.
+"""IS, FID, KID, precision/recall and density/coverage during training: one
+Keras callback that writes ``logs``.
 
 Every ``every_n_epochs`` epochs `GeneratorMetrics` draws ``num_samples``
 images from the GAN (``model.generate(num_samples, seed)``, the same z every
@@ -7,7 +8,11 @@ its ``metrics``:
 
 * ``"is"``: ``logs["inception_score"]``, ``logs["inception_score_std"]``;
 * ``"fid"``: ``logs["fid"]``;
-* ``"kid"``: ``logs["kid"]``, ``logs["kid_std"]``.
+* ``"kid"``: ``logs["kid"]``, ``logs["kid_std"]`` (raw MMD², never ×10³);
+* ``"precision"``, ``"recall"`` (Kynkäänniemi et al. 2019, k = 3),
+  ``"density"``, ``"coverage"`` (Naeem et al. 2020, k = 5): ``logs[name]``,
+  all four from one pass of `ganzoo.metrics.knn_scores` against the real
+  features.
 
 Keras hands the same ``logs`` dict to the callbacks in list order, so list
 it **before** the callbacks that read them::
@@ -20,9 +25,9 @@ it **before** the callbacks that read them::
         keras.callbacks.CSVLogger("log.csv"),
     ]
 
-The classifier is loaded and the real images' features are computed once, on
-the first evaluation, and kept by the callback (nothing is cached at module
-level). At the defaults (1 000 images from the default DCGAN scored by the
+The classifier is loaded and the real images' features (with their FID
+statistics and k-NN radii) are computed once, on the first evaluation, and
+kept by the callback (nothing is cached at module level). At the defaults (1 000 images from the default DCGAN scored by the
 shipped classifier) the three metrics together took 2.3 s per epoch on 2
 heavily shared CPU cores (4.7 s on the first, which also scores the real
 images): about 3 % of a Fashion-MNIST epoch of ~470 steps × 0.15 s
@@ -38,9 +43,13 @@ import keras
 import numpy as np
 
 from ganzoo.metrics import classifier as classifier_lib
+from ganzoo.metrics.density_coverage import DEFAULT_K as DENSITY_COVERAGE_K
 from ganzoo.metrics.frechet_distance import feature_statistics, frechet_distance_from_statistics
 from ganzoo.metrics.inception_score import inception_score_from_logits
-from ganzoo.metrics.kernel_distance import kernel_distance_from_features
+from ganzoo.metrics.kernel_distance import check_subset_size, kernel_distance_from_features
+from ganzoo.metrics.knn_scores import knn_scores
+from ganzoo.metrics.nearest_neighbors import check_k, knn_squared_radii
+from ganzoo.metrics.precision_recall import DEFAULT_K as PRECISION_RECALL_K
 
 DEFAULT_NUM_SAMPLES = 1000
 # KID in a callback: fewer subsets than the paper's 100, to stay cheap.
@@ -50,7 +59,14 @@ METRICS = {
     "is": ("inception_score", "inception_score_std"),
     "fid": ("fid",),
     "kid": ("kid", "kid_std"),
+    "precision": ("precision",),
+    "recall": ("recall",),
+    "density": ("density",),
+    "coverage": ("coverage",),
 }
+KNN_METRICS = ("precision", "recall", "density", "coverage")
+# Every metric but IS compares with the real images.
+REAL_METRICS = ("fid", "kid", *KNN_METRICS)
 
 
 class GeneratorMetrics(keras.callbacks.Callback):
@@ -58,8 +74,10 @@ class GeneratorMetrics(keras.callbacks.Callback):
 
     Args:
         metrics: names from ``METRICS``: "is" (Salimans et al. 2016), "fid"
-            (Heusel et al. 2017), "kid" (Bińkowski et al. 2018).
-        real: for "fid"/"kid": a numpy array or ``tf.data.Dataset`` of real
+            (Heusel et al. 2017), "kid" (Bińkowski et al. 2018), "precision",
+            "recall" (Kynkäänniemi et al. 2019), "density", "coverage" (Naeem
+            et al. 2020).
+        real: for every metric but "is": a numpy array or ``tf.data.Dataset`` of real
             images in [-1, 1], or a dataset name for `ganzoo.data.load`
             (its "train" split).
         classifier: any handle `ganzoo.metrics.load_classifier` accepts;
@@ -74,8 +92,10 @@ class GeneratorMetrics(keras.callbacks.Callback):
             (FID is biased by N, so equal sizes compare fairly).
         num_subsets: KID subsets per evaluation (10, against the paper's 100,
             to keep the callback cheap).
-        subset_size: features per KID subset, capped at the sample sizes;
-            default ``num_samples // 2``, so that the subsets differ.
+        subset_size: features per KID subset, at most ``num_samples`` and
+            ``num_real_samples`` (a larger one is refused here, not at the
+            first epoch end); default ``num_samples // 2``, so that the
+            subsets differ.
         verbose: print the scores and the seconds they took.
 
     Example:
@@ -102,9 +122,10 @@ class GeneratorMetrics(keras.callbacks.Callback):
             raise ValueError(f"every_n_epochs must be a positive integer; got {every_n_epochs!r}")
         if "is" in metrics and (not isinstance(splits, (int, np.integer)) or not 1 <= splits <= num_samples):
             raise ValueError(f"splits must be an integer in [1, num_samples={num_samples}]; got {splits!r}")
-        if real is None and {"fid", "kid"} & set(metrics):
+        needs_real = sorted(set(REAL_METRICS) & set(metrics))
+        if real is None and needs_real:
             raise ValueError(
-                f"{type(self).__name__} needs real images for {sorted({'fid', 'kid'} & set(metrics))}: an "
+                f"{type(self).__name__} needs real images for {needs_real}: an "
                 f"array, a tf.data.Dataset or a dataset name such as 'fashion_mnist'"
             )
         self.metrics, self.real, self.classifier = metrics, real, classifier
@@ -113,11 +134,20 @@ class GeneratorMetrics(keras.callbacks.Callback):
         self.num_real_samples = int(num_real_samples or self.num_samples)
         self.num_subsets = int(num_subsets)
         # Subsets as large as the sample would all be the whole sample (std 0).
-        self.subset_size = int(subset_size or max(2, self.num_samples // 2))
+        self.subset_size = max(2, self.num_samples // 2) if subset_size is None else subset_size
+        if "kid" in metrics:
+            # Refused now, not after the first epoch: 2 ≤ m ≤ min(N, M).
+            self.subset_size = check_subset_size(self.subset_size, self.num_real_samples, self.num_samples)
+        self.subset_size = int(self.subset_size)
+        if set(KNN_METRICS) & set(metrics):
+            for k in (PRECISION_RECALL_K, DENSITY_COVERAGE_K):
+                check_k(k, self.num_real_samples, "real")
+            check_k(PRECISION_RECALL_K, self.num_samples, "generated")
         self.last_seconds = None
         self._loaded = None  # the classifier, loaded on first use
         self._real_features = None  # pool_3 features of the real images
         self._real_statistics = None  # their mean and covariance, for FID
+        self._real_squared_radii = None  # {k: (N,)} k-NN radii, for the k-NN scores
 
     @property
     def output_names(self):
@@ -162,6 +192,15 @@ class GeneratorMetrics(keras.callbacks.Callback):
             values["kid"], values["kid_std"] = kernel_distance_from_features(
                 self.real_features(), fake_outputs["pool_3"], self.num_subsets, self.subset_size, self.seed
             )
+        if set(KNN_METRICS) & set(self.metrics):
+            if self._real_squared_radii is None:
+                self._real_squared_radii = knn_squared_radii(
+                    self.real_features(), (PRECISION_RECALL_K, DENSITY_COVERAGE_K)
+                )
+            scores = knn_scores(
+                real=self.real_features(), fake=fake_outputs["pool_3"], real_squared_radii=self._real_squared_radii
+            )
+            values.update({name: scores[name] for name in KNN_METRICS if name in self.metrics})
         return values
 
     def loaded_classifier(self):

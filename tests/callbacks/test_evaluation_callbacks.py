@@ -73,7 +73,7 @@ def test_aliases_are_one_metric_generator_metrics():
     assert InceptionScore().metrics == ("is",)
     assert FrechetDistance(real="fashion_mnist").output_names == ("fid",)
     assert KernelDistance(real="fashion_mnist").output_names == ("kid", "kid_std")
-    with pytest.raises(ValueError, match=r"Unknown metrics \['ssim'\]; available: \['fid', 'is', 'kid'\]"):
+    with pytest.raises(ValueError, match=r"Unknown metrics \['ssim'\]; available: \['coverage', 'density', 'fid', 'is'"):
         GeneratorMetrics(metrics=("is", "ssim"))
     with pytest.raises(ValueError, match=r"needs real images for \['fid'\]"):
         GeneratorMetrics(metrics=("fid",))
@@ -113,3 +113,59 @@ def test_default_classifier_is_the_shipped_one_for_28x28x1():
 def test_kid_subsets_default_to_half_the_samples_so_they_differ():
     assert KernelDistance(real="fashion_mnist").subset_size == 500
     assert KernelDistance(real="fashion_mnist", num_samples=100, subset_size=30).subset_size == 30
+
+
+KNN_NAMES = ("precision", "recall", "density", "coverage")
+
+
+@pytest.mark.slow
+def test_precision_recall_density_coverage_in_logs_match_the_metrics():
+    classifier = tiny_classifier()
+    real = random_images(30, seed=4)
+    callback = GeneratorMetrics(
+        metrics=("fid", *KNN_NAMES), real=real, classifier=classifier, num_samples=16, num_real_samples=30
+    )
+    gan = tiny_gan()
+    callback.set_model(gan)
+    logs = {}
+    callback.on_epoch_end(0, logs)
+    assert callback.output_names == ("fid", *KNN_NAMES) and set(logs) == set(callback.output_names)
+    fake = ganzoo.metrics.classify(gan.generate(16, seed=0), classifier, outputs=("pool_3",))["pool_3"]
+    real_features = ganzoo.metrics.classify(real, classifier, outputs=("pool_3",))["pool_3"]
+    expected = {
+        **ganzoo.metrics.precision_recall(real=real_features, fake=fake),
+        **ganzoo.metrics.density_coverage(real=real_features, fake=fake),
+    }
+    for name in KNN_NAMES:
+        assert logs[name] == pytest.approx(expected[name], abs=1e-9), name
+    # Through fit, every epoch's logs (and so the History) carry them.
+    gan.compile()
+    history = gan.fit(random_images(8), batch_size=8, epochs=2, verbose=0, callbacks=[callback])
+    for name in KNN_NAMES:
+        assert len(history.history[name]) == 2 and np.all(np.isfinite(history.history[name])), name
+
+
+def test_only_the_asked_knn_scores_are_written():
+    classifier = tiny_classifier()
+    callback = GeneratorMetrics(metrics=("recall",), real=random_images(20, seed=2), classifier=classifier,
+                                num_samples=10)
+    callback.set_model(tiny_gan())
+    values = callback.evaluate(callback.generated_outputs())
+    assert set(values) == {"recall"} and 0 <= values["recall"] <= 1
+
+
+def test_a_kid_subset_larger_than_the_samples_is_refused_at_init():
+    with pytest.raises(ValueError, match=r"KID subset_size=200 is larger than the sample: 100 real and 100 fake"):
+        GeneratorMetrics(metrics=("kid",), real="fashion_mnist", num_samples=100, subset_size=200)
+    with pytest.raises(ValueError, match=r"subset_size=80 is larger than the sample: 50 real and 100 fake"):
+        KernelDistance(real="fashion_mnist", num_samples=100, num_real_samples=50, subset_size=80)
+    with pytest.raises(ValueError, match="subset_size must be an integer ≥ 2; got 1"):
+        KernelDistance(real="fashion_mnist", num_samples=100, subset_size=1)
+    assert KernelDistance(real="fashion_mnist", num_samples=100, subset_size=100).subset_size == 100
+
+
+def test_knn_scores_need_more_samples_than_k_and_real_images():
+    with pytest.raises(ValueError, match=r"k=5 needs more than k real samples.*got 4"):
+        GeneratorMetrics(metrics=("density",), real="fashion_mnist", num_samples=4, splits=2)
+    with pytest.raises(ValueError, match=r"needs real images for \['coverage', 'precision'\]"):
+        GeneratorMetrics(metrics=("is", "precision", "coverage"))
