@@ -12,6 +12,19 @@ The SavedModel has three signatures, all usable through
 The loaded object also has them as plain functions:
 ``loaded.serving_default(z)``, ``loaded.uint8(z)`` and ``loaded.sample(num,
 seed)``.
+
+A class-conditional generator (inputs ``[z, labels]``, e.g. of
+`ganzoo.ConditionalGAN`) gets the same three signatures with labels:
+
+* ``serving_default(z, labels)``: labels int32 (None,), one per z;
+* ``uint8(z, labels)``;
+* ``sample(num, seed, labels)``: labels int32, one label for all samples
+  (a scalar or shape (1,)) or one per sample (shape (num,)); returns
+  ``{"images", "z", "labels"}``.
+
+Each checks its labels inside the graph (``tf.debugging`` asserts): a label
+outside [0, num_classes) or a labels batch of the wrong size fails with an
+InvalidArgumentError that says so; a float label is refused by the signature.
 """
 
 import os
@@ -34,9 +47,11 @@ def export_generator(model, path):
     SavedModel, so a wrong path never deletes a user's files.
     """
     generator = _generator_of(model)
-    latent_dim = generator.input_shape[-1]
     if os.path.isdir(path) and os.listdir(path) and not os.path.exists(os.path.join(path, "saved_model.pb")):
         raise FileExistsError(f"{path!r} is a non-empty directory that is not a SavedModel; not overwriting it")
+    if len(generator.inputs) == 2:
+        return _export_conditional_generator(generator, path, _num_classes_of(model, generator))
+    latent_dim = generator.input_shape[-1]
 
     def images_of(z):
         return tf.cast(generator(z, training=False), tf.float32)
@@ -58,6 +73,85 @@ def export_generator(model, path):
     def sample(num, seed):
         z = tf.random.stateless_normal(tf.stack([num, latent_dim]), seed=tf.stack([seed, 0]))
         return {"images": images_of(z), "z": z}
+
+    archive = keras.export.ExportArchive()
+    archive.track(generator)
+    archive.add_endpoint("serving_default", generate)
+    archive.add_endpoint("uint8", generate_uint8)
+    archive.add_endpoint("sample", sample)
+    archive.write_out(path, verbose=False)
+    return path
+
+
+# ----------------------------------------------------- conditional generators
+def _num_classes_of(model, generator):
+    """The GAN's ``num_classes``, else the size of G's "label_embedding"."""
+    num_classes = getattr(model, "num_classes", None)
+    if num_classes is None:
+        embeddings = [l for l in generator.layers if isinstance(l, keras.layers.Embedding)]
+        if not embeddings:
+            raise ValueError(
+                f"Cannot tell the number of classes of the two-input generator {generator.name!r}: "
+                f"export the ganzoo GAN (it has num_classes) or give G a label Embedding"
+            )
+        num_classes = embeddings[0].input_dim
+    return int(num_classes)
+
+
+def check_labels_in_graph(labels, num_classes, batch_size=None):
+    """``labels`` as int32 after graph-side checks: every label in [0,
+    num_classes), and (when ``batch_size`` is given) one label per example."""
+    labels = tf.convert_to_tensor(labels)
+    checks = [
+        tf.debugging.assert_greater_equal(labels, 0, message=f"labels must be in [0, {num_classes})"),
+        tf.debugging.assert_less(labels, num_classes, message=f"labels must be in [0, {num_classes})"),
+    ]
+    if batch_size is not None:
+        checks.append(tf.debugging.assert_equal(
+            tf.shape(labels)[0], batch_size, message="labels must hold one label per z (same batch size)"
+        ))
+    with tf.control_dependencies(checks):
+        return tf.identity(labels)
+
+
+def _export_conditional_generator(generator, path, num_classes):
+    """`export_generator` for G(z, labels): the signatures take labels too."""
+    latent_dim = generator.input_shape[0][-1]
+
+    def images_of(z, labels):
+        labels = check_labels_in_graph(labels, num_classes, tf.shape(z)[0])
+        return tf.cast(generator([z, labels], training=False), tf.float32)
+
+    z_spec = tf.TensorSpec((None, latent_dim), tf.float32, name="z")
+    labels_spec = tf.TensorSpec((None,), tf.int32, name="labels")
+
+    @tf.function(input_signature=[z_spec, labels_spec])
+    def generate(z, labels):
+        return {"images": images_of(z, labels)}
+
+    @tf.function(input_signature=[z_spec, labels_spec])
+    def generate_uint8(z, labels):
+        images = images_of(z, labels)
+        return {"images": tf.cast(tf.round(tf.clip_by_value((images + 1.0) * 127.5, 0.0, 255.0)), tf.uint8)}
+
+    @tf.function(input_signature=[
+        tf.TensorSpec((), tf.int32, name="num"),
+        tf.TensorSpec((), tf.int32, name="seed"),
+        tf.TensorSpec(None, tf.int32, name="labels"),  # a scalar, (1,) or (num,)
+    ])
+    def sample(num, seed, labels):
+        size = tf.size(labels)
+        checks = [
+            tf.debugging.assert_less_equal(tf.rank(labels), 1, message="labels must be a scalar or a vector"),
+            tf.debugging.assert_equal(
+                tf.logical_or(tf.equal(size, 1), tf.equal(size, num)), True,
+                message="labels must hold one label for all samples or one label per sample (num of them)",
+            ),
+        ]
+        with tf.control_dependencies(checks):
+            labels = tf.broadcast_to(tf.reshape(labels, [-1]), tf.reshape(num, [1]))
+        z = tf.random.stateless_normal(tf.stack([num, latent_dim]), seed=tf.stack([seed, 0]))
+        return {"images": images_of(z, labels), "z": z, "labels": labels}
 
     archive = keras.export.ExportArchive()
     archive.track(generator)
