@@ -23,6 +23,7 @@ Examples:
 
     python -m ganzoo.train --model=wgan_gp --epochs=10
     python -m ganzoo.train --model=minibatch_discrimination --dataset=grid25 --steps=3000
+    python -m ganzoo.train --model=conditional --dataset=fashion_mnist --epochs=10  # (images, labels)
 """
 
 import csv
@@ -88,15 +89,20 @@ def _fit_schedule(steps, epochs, batches_per_epoch):
     return math.ceil(steps / per_epoch), per_epoch
 
 
-def build(model_name, loss, model_args, data_shape, latent_dim, seed, d_steps, track_meters):
-    """Builds and returns an uncompiled GAN of the variant ``model_name``."""
+def build(model_name, loss, model_args, data_shape, latent_dim, seed, d_steps, track_meters, num_classes=None):
+    """Builds and returns an uncompiled GAN of the variant ``model_name``
+    (class-conditional variants take ``num_classes``)."""
     from ganzoo import models
 
     cls = models.get(model_name)
     kwargs = dict(model_args)
     if loss is not None:
         kwargs["loss"] = loss
-    generator, discriminator = cls.build_networks(data_shape, latent_dim)
+    if getattr(cls, "conditional", False):
+        kwargs["num_classes"] = num_classes
+        generator, discriminator = cls.build_networks(data_shape, latent_dim, num_classes=num_classes)
+    else:
+        generator, discriminator = cls.build_networks(data_shape, latent_dim)
     return cls(
         generator=generator,
         discriminator=discriminator,
@@ -161,7 +167,8 @@ def train(argv_flags, extra_callbacks=()):
     model_args = json.loads(f.model_args)
     if not isinstance(model_args, dict):
         raise ValueError(f"--model_args must be a JSON object; got {f.model_args!r}")
-    ganzoo.models.get(f.model)  # unknown names fail before any data is read
+    # Unknown names fail before any data is read; conditional variants read labels.
+    conditional = getattr(ganzoo.models.get(f.model), "conditional", False)
     if f.checkpoint_every < 0:
         raise ValueError(f"--checkpoint_every must be >= 0; got {f.checkpoint_every}")
     if f.final_learning_rate is not None and f.on_divergence == "restore":
@@ -186,11 +193,12 @@ def train(argv_flags, extra_callbacks=()):
     os.makedirs(output_dir, exist_ok=True)
 
     examples, count = ganzoo.data.load_examples(
-        f.dataset, seed=f.seed, data_dir=f.data_dir, num_samples=f.mixture_points
+        f.dataset, seed=f.seed, data_dir=f.data_dir, num_samples=f.mixture_points, with_labels=conditional
     )
     if count < f.batch_size:
         raise ValueError(f"{f.dataset!r} has {count} examples, fewer than --batch_size={f.batch_size}")
-    data_shape = tuple(examples.element_spec.shape)
+    data_shape = tuple((examples.element_spec[0] if conditional else examples.element_spec).shape)
+    num_classes = ganzoo.data.num_classes(f.dataset, f.data_dir) if conditional else None
     latent_dim = f.latent_dim or (128 if len(data_shape) == 3 else 2)
     reference = ganzoo.data.MIXTURES[f.dataset].centers if f.dataset in ganzoo.data.MIXTURES else None
     epochs, steps_per_epoch = _fit_schedule(f.steps, f.epochs, count // f.batch_size)
@@ -198,7 +206,8 @@ def train(argv_flags, extra_callbacks=()):
     total_steps = f.steps if f.steps is not None else epochs * steps_per_epoch
 
     def make():
-        gan = build(f.model, f.loss, model_args, data_shape, latent_dim, f.seed, f.d_steps, f.track_meters)
+        gan = build(f.model, f.loss, model_args, data_shape, latent_dim, f.seed, f.d_steps, f.track_meters,
+                    num_classes)
         d_optimizer, g_optimizer = optimizers_for(
             gan, f.d_learning_rate, f.g_learning_rate, f.g_ema, f.final_learning_rate, total_steps
         )

@@ -33,6 +33,21 @@ def available():
     return sorted(MIXTURES) + ["fashion_mnist"]
 
 
+def num_classes(name, data_dir=None):
+    """How many labels ``load(name, with_labels=True)`` yields: the modes of
+    a 2-D mixture, 10 for Fashion-MNIST, a tfds dataset's "label" classes."""
+    if name in MIXTURES:
+        return MIXTURES[name].num_modes
+    if name == "fashion_mnist":
+        return 10
+    import tensorflow_datasets as tfds
+
+    features = tfds.builder(name, data_dir=data_dir).info.features
+    if "label" not in features or not hasattr(features["label"], "num_classes"):
+        raise ValueError(f"Dataset {name!r} has no class label feature; a conditional GAN needs one")
+    return int(features["label"].num_classes)
+
+
 def load(
     name,
     split="train",
