@@ -92,7 +92,7 @@ def _fit_schedule(steps, epochs, batches_per_epoch):
 def build(model_name, loss, model_args, data_shape, latent_dim, seed, d_steps, track_meters, num_classes=None):
     """Builds and returns an uncompiled GAN of the variant ``model_name``
     (class-conditional variants take ``num_classes``)."""
-    from ganzoo import models
+    from ganzoo import architectures, models
 
     cls = models.get(model_name)
     kwargs = dict(model_args)
@@ -102,7 +102,7 @@ def build(model_name, loss, model_args, data_shape, latent_dim, seed, d_steps, t
         kwargs["num_classes"] = num_classes
         generator, discriminator = cls.build_networks(data_shape, latent_dim, num_classes=num_classes)
     else:
-        generator, discriminator = cls.build_networks(data_shape, latent_dim)
+        generator, discriminator = architectures.default_networks(cls, data_shape, latent_dim)
     return cls(
         generator=generator,
         discriminator=discriminator,
@@ -250,7 +250,10 @@ def train(argv_flags, extra_callbacks=()):
             StopOnDivergence(),
             backup,  # last: sees StopAtStep's stop, never sees a diverged step
         ]
-        dataset = ganzoo.data.resumable_batches(examples, count, f.batch_size, f.seed, start_step=step)
+        # Under fresh real batches fit groups real_batches_per_step batches per step.
+        dataset = ganzoo.data.resumable_batches(
+            examples, count, f.batch_size, f.seed, start_step=step * gan.real_batches_per_step
+        )
         try:
             gan.fit(
                 dataset, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks, verbose=f.verbose,

@@ -85,6 +85,37 @@ def assert_round_trip_keeps_outputs(gan, tmp_path):
     return again
 
 
+def tiny_gan(cls=None, nets=None, normalization="batch", seed=1, compiled=False, **kwargs):
+    """The shared GAN factory: ``cls`` (VanillaGAN by default) on `tiny_networks`
+    (or ``nets``), latent size ``LATENT_DIM``, seeded; compiled with the
+    variant's optimizers when ``compiled``. ``kwargs`` go to ``cls``."""
+    cls = ganzoo.VanillaGAN if cls is None else cls
+    if nets is None:
+        keras.utils.set_random_seed(seed)
+        nets = tiny_networks(normalization=normalization)
+    generator, discriminator = nets
+    latent_dim = kwargs.pop("latent_dim", generator.inputs[0].shape[-1])
+    gan = cls(generator=generator, discriminator=discriminator, latent_dim=latent_dim, seed=seed, **kwargs)
+    if compiled:
+        gan.compile()
+    return gan
+
+
+def tiny_conditional_networks(num_classes=3, image_shape=(4, 4, 1), latent_dim=LATENT_DIM, seed=0):
+    """A class-conditional G(z, y) and D(x, y) of dense layers (labels are
+    int32 class ids, embedded), small enough for exact comparisons."""
+    init = keras.initializers.GlorotUniform(seed)
+    z, y = keras.Input((latent_dim,)), keras.Input((), dtype="int32")
+    h = keras.layers.Concatenate()([z, keras.layers.Embedding(num_classes, 4)(y)])
+    h = keras.layers.Dense(int(np.prod(image_shape)), activation="tanh", kernel_initializer=init)(h)
+    generator = keras.Model([z, y], keras.layers.Reshape(image_shape)(h), name="conditional_generator")
+    x, label = keras.Input(image_shape), keras.Input((), dtype="int32")
+    h = keras.layers.Concatenate()([keras.layers.Flatten()(x), keras.layers.Embedding(num_classes, 4)(label)])
+    h = keras.layers.Dense(8, activation="relu", kernel_initializer=init)(h)
+    discriminator = keras.Model([x, label], keras.layers.Dense(1, kernel_initializer=init)(h), name="conditional_d")
+    return generator, discriminator
+
+
 # ------------------------------------------------ class-conditional GANs
 NUM_CLASSES = 4
 

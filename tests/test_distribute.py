@@ -4,7 +4,7 @@ The strategy tests need TensorFlow configured before it initialises (two
 logical CPUs, or a TF_CONFIG cluster), so they run this file as a script in
 fresh processes (the ``__main__`` part at the bottom) and check what it
 writes. Every variant is trained on 2-D points with the variant's own MLPs
-(`build_networks`), which have no batch norm; one extra case checks DCGAN
+(`ganzoo.architectures.default_networks`), which have no batch norm; one extra case checks DCGAN
 nets with synchronized batch norm.
 """
 
@@ -72,7 +72,7 @@ def _free_ports(count):
 # invariant; the fix named here makes them pass (then they XPASS).
 PER_REPLICA_TODAY = {
     "feature_matching": "feature means are per replica: wrap both batch means in "
-    "ganzoo.models.gan.cross_replica_mean",
+    "ganzoo.distribute.cross_replica_mean",
 }
 
 
@@ -245,7 +245,7 @@ def _nets(name):
         from helpers import tiny_networks
 
         return tiny_networks(latent_dim=LATENT_DIM, normalization="sync_batch")
-    return ganzoo.models.MODELS[name].build_networks(POINTS, LATENT_DIM)
+    return ganzoo.architectures.default_networks(ganzoo.models.MODELS[name], POINTS, LATENT_DIM)
 
 
 def _data(name, num):
@@ -278,9 +278,10 @@ def _mirrored_main(out):
     results = {}
     for name in _model_names() + [SYNC_BN_CASE]:
         cls = ganzoo.models.MODELS["vanilla" if name == SYNC_BN_CASE else name]
-        images = _data(name, BATCH)
         keras.utils.set_random_seed(0)
         single = _gan(cls, _nets(name), seed=3)
+        # One step: with fresh real batches, one batch of BATCH per D update.
+        images = _data(name, BATCH * single.real_batches_per_step)
         initial = _weights(single)
         _compile(single)
         single.fit(images, batch_size=BATCH, epochs=1, verbose=0, shuffle=False)
@@ -315,12 +316,12 @@ def _overflow_on_one_replica(strategy):
     import tensorflow as tf
 
     import ganzoo
-    from ganzoo.models.gan import _replica_id
+    from ganzoo.distribute import replica_id
 
     class OverflowOnReplica1(ganzoo.models.MODELS["vanilla"]):
-        def discriminator_loss(self, real_logits, fake_logits):
-            loss = super().discriminator_loss(real_logits, fake_logits)
-            return loss * tf.where(tf.equal(_replica_id(), 1), float("inf"), 1.0)
+        def discriminator_loss(self, real_logits, fake_logits, condition=None):
+            loss = super().discriminator_loss(real_logits, fake_logits, condition)
+            return loss * tf.where(tf.equal(replica_id(), 1), float("inf"), 1.0)
 
     keras.mixed_precision.set_global_policy("mixed_float16")
     try:

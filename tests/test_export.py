@@ -7,12 +7,11 @@ import numpy as np
 import tensorflow as tf
 
 import ganzoo
-from helpers import LATENT_DIM, tiny_fit, tiny_networks
+from helpers import LATENT_DIM, tiny_fit, tiny_gan, tiny_networks
 
 
 def make_trained_gan():
-    generator, discriminator = tiny_networks()
-    gan = ganzoo.VanillaGAN(generator=generator, discriminator=discriminator, latent_dim=LATENT_DIM, seed=0)
+    gan = tiny_gan(seed=0)
     tiny_fit(gan)  # batch-norm moving statistics are no longer the initial ones
     return gan
 
