@@ -26,6 +26,7 @@ COLAB_DIR = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, COLAB_DIR)
 
 from notebook_sources import (  # noqa: E402
+    conditional,
     inception_score,
     minimax_game,
     mode_collapse,
@@ -38,7 +39,7 @@ CELL_TIMEOUT_S = 1800
 
 
 # In reading order.
-NOTEBOOKS = [quickstart, minimax_game, wasserstein, mode_collapse, inception_score]
+NOTEBOOKS = [quickstart, minimax_game, wasserstein, mode_collapse, inception_score, conditional]
 
 
 def build(prefixes=None):
