@@ -114,6 +114,7 @@ def test_save_reload_keep_training_and_export(tmp_path):
         again.generate(2, seed=0, labels=4)
 
 
+@pytest.mark.slow
 def test_mirrored_strategy_step_equals_the_single_device_step():
     result = mirrored_and_single_device_steps("acgan")
     assert result["replicas"] == 2
@@ -121,6 +122,7 @@ def test_mirrored_strategy_step_equals_the_single_device_step():
     assert result["max_weight_diff"] < 1e-5, result
 
 
+@pytest.mark.slow
 def test_cli_trains_acgan_on_labelled_fashion_mnist(tmp_path):
     if ganzoo.data.idx.find_dir() is None:
         pytest.skip("apt-get install dataset-fashion-mnist")

@@ -214,6 +214,7 @@ def test_a_label_makes_the_conditional_mlp_produce_its_grid25_mode():
 GRID_STEPS = 2000
 
 
+@pytest.mark.slow
 def test_mirrored_strategy_step_equals_the_single_device_step():
     result = mirrored_and_single_device_steps("conditional")
     assert result["replicas"] == 2
@@ -221,6 +222,7 @@ def test_mirrored_strategy_step_equals_the_single_device_step():
     assert result["max_weight_diff"] < 1e-5, result
 
 
+@pytest.mark.slow
 def test_cli_trains_on_labelled_grid25(tmp_path):
     metrics = run_train_cli("--model=conditional", "--dataset=grid25", "--steps=6", "--batch_size=32",
                             "--mixture_points=512", f"--output_dir={tmp_path}")
@@ -232,6 +234,7 @@ def test_cli_trains_on_labelled_grid25(tmp_path):
                                   gan.generate(3, seed=0, labels=24))
 
 
+@pytest.mark.slow
 def test_cli_trains_on_labelled_fashion_mnist(tmp_path):
     if ganzoo.data.idx.find_dir() is None:
         pytest.skip("apt-get install dataset-fashion-mnist")
@@ -241,3 +244,27 @@ def test_cli_trains_on_labelled_fashion_mnist(tmp_path):
     gan = keras.models.load_model(tmp_path / "model.keras", safe_mode=True)
     assert gan.num_classes == 10 and gan.generate(2, seed=0, labels=7).shape == (2, *IMAGE_SHAPE)
     assert os.path.exists(tmp_path / "samples.png")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["conditional", "acgan"])
+def test_train_step_compiles_with_xla_and_fits_in_mixed_bfloat16(name):
+    """What tests/test_distribute.py checks for the unconditional variants:
+    the step compiles with XLA (TPU-ready), and a mixed_bfloat16 fit logs
+    finite float32 values with float32 weights."""
+    cls = ganzoo.models.MODELS[name]
+    points, labels = np.random.default_rng(0).uniform(-1, 1, (16, 2)).astype("float32"), random_labels(16)
+    gan = tiny_conditional_gan(cls, image_shape=(2,))
+    gan.compile(jit_compile=True)
+    history = gan.fit(points, labels, batch_size=8, epochs=1, verbose=0)
+    assert all(np.isfinite(v).all() for v in history.history.values())
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        gan = tiny_conditional_gan(cls, image_shape=(2,))
+        assert gan.dtype_policy.name == "mixed_bfloat16"
+        history = gan.fit(points, labels, batch_size=8, epochs=1, verbose=0)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert all(np.isfinite(v).all() for v in history.history.values())
+    assert all(w.dtype == "float32" for w in gan.generator.weights)
+    assert gan.generate(2, seed=0, labels=1).dtype == np.float32
