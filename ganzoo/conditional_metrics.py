@@ -13,7 +13,7 @@ r"""Scores of a class-conditional generator: label accuracy and intra-class FID.
 From a shell, for a ``.keras`` GAN or an exported generator SavedModel::
 
     python -m ganzoo.conditional_metrics --model=runs/conditional/model.keras \
-        --num_per_class=1000 --output=conditional_metrics.json
+        --num_per_class=1000 --output=conditional_metrics.json --grid=classes.png
 """
 
 import json
@@ -54,6 +54,14 @@ def generate_per_class(sample, num_classes, num_per_class, seed=0):
     class gets the same seed, hence the same z.
     """
     return {c: np.asarray(sample(num_per_class, seed, np.full(num_per_class, c, np.int32))) for c in range(num_classes)}
+
+
+def class_rows(sample, num_classes, per_class=10, seed=0):
+    """``num_classes · per_class`` images, row c generated for label c, the
+    same z in every row (column j uses z_j): for ``image_grid(images,
+    columns=per_class)``."""
+    generated = generate_per_class(sample, num_classes, per_class, seed)
+    return np.concatenate([generated[c] for c in range(num_classes)])
 
 
 def label_accuracy(sample, num_classes, num_per_class=1000, seed=0, classifier=DEFAULT_CLASSIFIER, batch_size=250):
@@ -158,9 +166,15 @@ def main(argv=None):
     parser.add_argument("--real_split", default="train")
     parser.add_argument("--num_classes", type=int, default=None)
     parser.add_argument("--output", default="", help="JSON file to write")
+    parser.add_argument("--grid", default="", help="PNG file of one row of 10 samples per class (seed --seed)")
     args = parser.parse_args(argv)
     result = evaluate_conditional(args.model, args.num_per_class, args.seed, args.classifier, args.real_dataset,
                                   args.real_split, args.num_classes)
+    if args.grid:
+        from ganzoo.utils.image_grid import image_grid, write_png
+
+        sample, found = load_conditional_sampler(args.model)
+        write_png(args.grid, image_grid(class_rows(sample, args.num_classes or found, 10, args.seed), columns=10))
     text = json.dumps(result, indent=2)
     print(text)
     if args.output:
