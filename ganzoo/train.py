@@ -23,7 +23,6 @@ Examples:
 
     python -m ganzoo.train --model=wgan_gp --epochs=10
     python -m ganzoo.train --model=minibatch_discrimination --dataset=grid25 --steps=3000
-    python -m ganzoo.train --model=conditional --dataset=fashion_mnist --epochs=10  # (images, labels)
 """
 
 import csv
@@ -89,18 +88,16 @@ def _fit_schedule(steps, epochs, batches_per_epoch):
     return math.ceil(steps / per_epoch), per_epoch
 
 
-def build(model_name, loss, model_args, data_shape, latent_dim, seed, d_steps, track_meters, num_classes=None):
-    """Builds and returns an uncompiled GAN of the variant ``model_name``
-    (class-conditional variants take ``num_classes``)."""
+def build(model_name, loss, model_args, data_shape, latent_dim, seed, d_steps, track_meters):
+    """Builds and returns an uncompiled GAN of the variant ``model_name``."""
     from ganzoo import architectures, models
 
     cls = models.get(model_name)
     kwargs = dict(model_args)
     if loss is not None:
         kwargs["loss"] = loss
-    if getattr(cls, "conditional", False):
-        kwargs["num_classes"] = num_classes
-        generator, discriminator = cls.build_networks(data_shape, latent_dim, num_classes=num_classes)
+    if "num_classes" in kwargs:  # a class-conditional variant (`train` sets it)
+        generator, discriminator = cls.build_networks(data_shape, latent_dim, num_classes=kwargs["num_classes"])
     else:
         generator, discriminator = architectures.default_networks(cls, data_shape, latent_dim)
     return cls(
@@ -198,7 +195,8 @@ def train(argv_flags, extra_callbacks=()):
     if count < f.batch_size:
         raise ValueError(f"{f.dataset!r} has {count} examples, fewer than --batch_size={f.batch_size}")
     data_shape = tuple((examples.element_spec[0] if conditional else examples.element_spec).shape)
-    num_classes = ganzoo.data.num_classes(f.dataset, f.data_dir) if conditional else None
+    if conditional:
+        model_args["num_classes"] = ganzoo.data.num_classes(f.dataset, f.data_dir)
     latent_dim = f.latent_dim or (128 if len(data_shape) == 3 else 2)
     reference = ganzoo.data.MIXTURES[f.dataset].centers if f.dataset in ganzoo.data.MIXTURES else None
     epochs, steps_per_epoch = _fit_schedule(f.steps, f.epochs, count // f.batch_size)
@@ -206,8 +204,7 @@ def train(argv_flags, extra_callbacks=()):
     total_steps = f.steps if f.steps is not None else epochs * steps_per_epoch
 
     def make():
-        gan = build(f.model, f.loss, model_args, data_shape, latent_dim, f.seed, f.d_steps, f.track_meters,
-                    num_classes)
+        gan = build(f.model, f.loss, model_args, data_shape, latent_dim, f.seed, f.d_steps, f.track_meters)
         d_optimizer, g_optimizer = optimizers_for(
             gan, f.d_learning_rate, f.g_learning_rate, f.g_ema, f.final_learning_rate, total_steps
         )
