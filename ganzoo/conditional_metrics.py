@@ -118,7 +118,7 @@ def load_conditional_sampler(path):
     loaded = tf.saved_model.load(path)
     if "labels" not in loaded.signatures["serving_default"].structured_input_signature[1]:
         raise ValueError(f"The generator {path!r} takes no labels; it is not class-conditional")
-    num_classes = int(loaded.num_classes) if hasattr(loaded, "num_classes") else None
+    num_classes = int(loaded.num_classes()["num_classes"]) if "num_classes" in loaded.signatures else None
 
     def sample(num, seed, labels):
         return loaded.sample(num=num, seed=seed, labels=tf.constant(labels, tf.int32))["images"].numpy()

@@ -20,7 +20,9 @@ A class-conditional generator (inputs ``[z, labels]``, e.g. of
 * ``uint8(z, labels)``;
 * ``sample(num, seed, labels)``: labels int32, one label for all samples
   (a scalar or shape (1,)) or one per sample (shape (num,)); returns
-  ``{"images", "z", "labels"}``.
+  ``{"images", "z", "labels"}``;
+* ``num_classes()``: ``{"num_classes": int32 scalar}``, so that a user (or
+  ``ganzoo.sample --labels=all``) knows the labels' range.
 
 Each checks its labels inside the graph (``tf.debugging`` asserts): a label
 outside [0, num_classes) or a labels batch of the wrong size fails with an
@@ -153,10 +155,15 @@ def _export_conditional_generator(generator, path, num_classes):
         z = tf.random.stateless_normal(tf.stack([num, latent_dim]), seed=tf.stack([seed, 0]))
         return {"images": images_of(z, labels), "z": z, "labels": labels}
 
+    @tf.function(input_signature=[])
+    def classes():
+        return {"num_classes": tf.constant(num_classes, tf.int32)}
+
     archive = keras.export.ExportArchive()
     archive.track(generator)
     archive.add_endpoint("serving_default", generate)
     archive.add_endpoint("uint8", generate_uint8)
     archive.add_endpoint("sample", sample)
+    archive.add_endpoint("num_classes", classes)
     archive.write_out(path, verbose=False)
     return path

@@ -50,8 +50,8 @@ def test_keras_and_saved_model_samplers_agree(tmp_path):
     gan.save(tmp_path / "gan.keras")
     ganzoo.export.export_generator(gan, str(tmp_path / "generator"))
     from_keras, num_classes = cm.load_conditional_sampler(str(tmp_path / "gan.keras"))
-    from_saved_model, _ = cm.load_conditional_sampler(str(tmp_path / "generator"))
-    assert num_classes == 4
+    from_saved_model, from_export = cm.load_conditional_sampler(str(tmp_path / "generator"))
+    assert num_classes == from_export == 4
     labels = np.array([0, 3, 2], "int32")
     np.testing.assert_array_equal(from_keras(3, 5, labels), from_saved_model(3, 5, labels))
     plain_g, plain_d = ganzoo.VanillaGAN.build_networks((2,), 2)

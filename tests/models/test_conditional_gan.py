@@ -153,7 +153,8 @@ def test_export_then_plain_tf_load_gives_identical_images(tmp_path):
     gan.fit(random_images(16), random_labels(16), batch_size=8, epochs=1, verbose=0)  # BN statistics move
     path = ganzoo.export.export_generator(gan, str(tmp_path / "g"))
     loaded = tf.saved_model.load(path)
-    assert sorted(loaded.signatures) == ["sample", "serving_default", "uint8"]
+    assert sorted(loaded.signatures) == ["num_classes", "sample", "serving_default", "uint8"]
+    assert int(loaded.num_classes()["num_classes"]) == NUM_CLASSES
     z = tf.random.stateless_normal((5, LATENT_DIM), seed=[2, 0])
     labels = tf.constant([0, 1, 2, 3, 1])
     expected = gan.apply_generator(z, labels).numpy()
