@@ -184,7 +184,7 @@ def cells():
             try:
                 plain.sample(num=2, seed=0, labels=10)
             except tf.errors.InvalidArgumentError as error:
-                print("refused:", error.message.splitlines()[0])
+                print("refused:", next(line for line in error.message.splitlines() if "labels must" in line))
             """
         ),
         md(
