@@ -13,8 +13,13 @@ The loaded object also has them as plain functions:
 ``loaded.serving_default(z)``, ``loaded.uint8(z)`` and ``loaded.sample(num,
 seed)``.
 
-A class-conditional generator (inputs ``[z, labels]``, e.g. of
-`ganzoo.ConditionalGAN`) gets the same three signatures with labels:
+A conditional generator (inputs ``[z, labels]``) gets the same three
+signatures, each with a ``labels`` argument after the others (``sample(num,
+seed, labels)`` takes one label per image).
+
+A class-conditional generator (a GAN with ``num_classes``, e.g.
+`ganzoo.ConditionalGAN`, or ganzoo's conditional nets, whose G has a
+"label_embedding") gets checked class labels instead:
 
 * ``serving_default(z, labels)``: labels int32 (None,), one per z;
 * ``uint8(z, labels)``;
@@ -49,16 +54,19 @@ def export_generator(model, path):
     SavedModel, so a wrong path never deletes a user's files.
     """
     generator = _generator_of(model)
+    latent_dim = generator.inputs[0].shape[-1]
     if os.path.isdir(path) and os.listdir(path) and not os.path.exists(os.path.join(path, "saved_model.pb")):
         raise FileExistsError(f"{path!r} is a non-empty directory that is not a SavedModel; not overwriting it")
-    if len(generator.inputs) == 2:
-        return _export_conditional_generator(generator, path, _num_classes_of(model, generator))
-    latent_dim = generator.input_shape[-1]
+
+    z_spec = tf.TensorSpec((None, latent_dim), tf.float32, name="z")
+    if len(generator.inputs) > 1:
+        num_classes = _num_classes_of(model, generator)
+        if num_classes is not None:
+            return _export_class_conditional(generator, path, z_spec, num_classes)
+        return _export_conditional(generator, path, z_spec)
 
     def images_of(z):
         return tf.cast(generator(z, training=False), tf.float32)
-
-    z_spec = tf.TensorSpec((None, latent_dim), tf.float32, name="z")
 
     @tf.function(input_signature=[z_spec])
     def generate(z):
@@ -85,19 +93,51 @@ def export_generator(model, path):
     return path
 
 
+def _to_uint8(images):
+    return tf.cast(tf.round(tf.clip_by_value((images + 1.0) * 127.5, 0.0, 255.0)), tf.uint8)
+
+
+def _export_conditional(generator, path, z_spec):
+    """The three signatures of a generator of ``[z, labels]``."""
+    condition = generator.inputs[1]
+    labels_spec = tf.TensorSpec((None, *condition.shape[1:]), condition.dtype, name="labels")
+
+    def images_of(z, labels):
+        return tf.cast(generator([z, labels], training=False), tf.float32)
+
+    @tf.function(input_signature=[z_spec, labels_spec])
+    def generate(z, labels):
+        return {"images": images_of(z, labels)}
+
+    @tf.function(input_signature=[z_spec, labels_spec])
+    def generate_uint8(z, labels):
+        return {"images": _to_uint8(images_of(z, labels))}
+
+    num_seed = [tf.TensorSpec((), tf.int32, name="num"), tf.TensorSpec((), tf.int32, name="seed")]
+
+    @tf.function(input_signature=[*num_seed, labels_spec])
+    def sample(num, seed, labels):
+        z = tf.random.stateless_normal(tf.stack([num, z_spec.shape[-1]]), seed=tf.stack([seed, 0]))
+        return {"images": images_of(z, labels), "z": z}
+
+    archive = keras.export.ExportArchive()
+    archive.track(generator)
+    archive.add_endpoint("serving_default", generate)
+    archive.add_endpoint("uint8", generate_uint8)
+    archive.add_endpoint("sample", sample)
+    archive.write_out(path, verbose=False)
+    return path
+
+
 # ----------------------------------------------------- conditional generators
 def _num_classes_of(model, generator):
-    """The GAN's ``num_classes``, else the size of G's "label_embedding"."""
+    """The GAN's ``num_classes``, else the size of G's "label_embedding"
+    (ganzoo's conditional nets), else None (a condition other than labels)."""
     num_classes = getattr(model, "num_classes", None)
     if num_classes is None:
-        embeddings = [l for l in generator.layers if isinstance(l, keras.layers.Embedding)]
-        if not embeddings:
-            raise ValueError(
-                f"Cannot tell the number of classes of the two-input generator {generator.name!r}: "
-                f"export the ganzoo GAN (it has num_classes) or give G a label Embedding"
-            )
-        num_classes = embeddings[0].input_dim
-    return int(num_classes)
+        embedding = next((l for l in generator.layers if l.name == "label_embedding"), None)
+        num_classes = getattr(embedding, "input_dim", None)
+    return None if num_classes is None else int(num_classes)
 
 
 def check_labels_in_graph(labels, num_classes, batch_size=None):
@@ -116,15 +156,14 @@ def check_labels_in_graph(labels, num_classes, batch_size=None):
         return tf.identity(labels)
 
 
-def _export_conditional_generator(generator, path, num_classes):
-    """`export_generator` for G(z, labels): the signatures take labels too."""
-    latent_dim = generator.input_shape[0][-1]
+def _export_class_conditional(generator, path, z_spec, num_classes):
+    """`export_generator` for G(z, labels) with class labels, checked in the graph."""
+    latent_dim = z_spec.shape[-1]
 
     def images_of(z, labels):
         labels = check_labels_in_graph(labels, num_classes, tf.shape(z)[0])
         return tf.cast(generator([z, labels], training=False), tf.float32)
 
-    z_spec = tf.TensorSpec((None, latent_dim), tf.float32, name="z")
     labels_spec = tf.TensorSpec((None,), tf.int32, name="labels")
 
     @tf.function(input_signature=[z_spec, labels_spec])
@@ -133,8 +172,7 @@ def _export_conditional_generator(generator, path, num_classes):
 
     @tf.function(input_signature=[z_spec, labels_spec])
     def generate_uint8(z, labels):
-        images = images_of(z, labels)
-        return {"images": tf.cast(tf.round(tf.clip_by_value((images + 1.0) * 127.5, 0.0, 255.0)), tf.uint8)}
+        return {"images": _to_uint8(images_of(z, labels))}
 
     @tf.function(input_signature=[
         tf.TensorSpec((), tf.int32, name="num"),

@@ -4,6 +4,7 @@ import sys
 import textwrap
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 import ganzoo
@@ -16,6 +17,7 @@ def make_trained_gan():
     return gan
 
 
+@pytest.mark.slow
 def test_export_then_plain_tf_load_gives_identical_images(tmp_path):
     gan = make_trained_gan()
     path = ganzoo.export.export_generator(gan, str(tmp_path / "g"))
@@ -31,6 +33,7 @@ def test_export_then_plain_tf_load_gives_identical_images(tmp_path):
     np.testing.assert_array_equal(sampled["images"], gan(sampled["z"]).numpy())
 
 
+@pytest.mark.slow
 def test_export_loads_with_hub_where_ganzoo_is_not_importable(tmp_path):
     gan = make_trained_gan()
     path = ganzoo.export.export_generator(gan, str(tmp_path / "g"))

@@ -6,13 +6,16 @@
   the D objective once on the data's spec, before Keras traces the step (a
   tracker's variables cannot be created inside it);
 * it refuses data without a single batch (Keras would train nothing);
+* the step's values reach the logs through one `keras.metrics.Mean` each;
 * at its end it applies a ``use_ema`` optimizer's averages to its net;
-* ``compile`` refuses ``loss``/``metrics``.
+* ``compile`` refuses ``loss``/``metrics`` and adds loss scaling under
+  ``mixed_float16``.
 """
 
 import keras
 import tensorflow as tf
 
+from ganzoo import distribute
 from ganzoo.models.batches import group_batches, unpack_batch
 
 _NO_COMPILE_ARGUMENTS = ("loss", "metrics", "loss_weights", "weighted_metrics")
@@ -64,7 +67,7 @@ def _create_regularizer_trackers(gan, spec):
     returns (once per GAN), after ``g_loss``."""
     if gan._regularizer_names is not None:
         return
-    from ganzoo.models.gan import GAN
+    from ganzoo.models.gan import GAN, METER_NAMES
 
     if type(gan).discriminator_regularizers is GAN.discriminator_regularizers:
         gan._regularizer_names = ()
@@ -86,14 +89,38 @@ def _create_regularizer_trackers(gan, spec):
     with gan.distribute_strategy.scope():
         # Traced, never run: no variable (seed, batch-norm statistics) moves.
         tf.function(trace).get_concrete_function(images_spec, condition_spec)
-        clashes = sorted(set(found) & set(gan._trackers))
+        own = ("d_loss", "g_loss", *METER_NAMES)
+        clashes = sorted(set(found) & set(own))
         if clashes:
-            raise ValueError(f"Regularizer names {clashes} clash with the GAN's own logs {sorted(gan._trackers)}")
+            raise ValueError(f"Regularizer names {clashes} clash with the GAN's own logs {list(own)}")
         trackers = dict(gan._trackers)
+        # A tracker made by a train_step called by hand is replaced.
         new = {name: keras.metrics.Mean(name=name) for name in found}
+        for name in new:
+            trackers.pop(name, None)
     head = {name: trackers.pop(name) for name in ("d_loss", "g_loss")}
     gan._trackers = {**head, **new, **trackers}
     gan._regularizer_names = tuple(found)
+
+
+def update_trackers(trackers, values):
+    """Averages the scalars ``values`` over replicas into ``trackers`` (a
+    dict by name); returns the logs, the trackers' running means."""
+    unknown = sorted(set(values) - set(trackers))
+    if unknown and tf.executing_eagerly() and distribute.num_replicas() == 1:
+        trackers.update({name: keras.metrics.Mean(name=name) for name in unknown})  # train_step called by hand
+    elif unknown:
+        raise ValueError(f"No tracker for {unknown}: train with fit, which creates one per regularizer")
+    names = [name for name in trackers if name in values]
+    means = distribute.mean_over_replicas([tf.cast(values[name], tf.float32) for name in names])
+    for name, value in zip(names, means):
+        trackers[name].update_state(value)
+    logs = {name: trackers[name].result() for name in names}
+    if distribute.is_multi_worker():
+        # Keras reduces logs over workers with strategy.reduce(MEAN, axis=0),
+        # which fails on scalars (tensorflow#72388): (1,) vectors reduce.
+        logs = {name: tf.reshape(value, (1,)) for name, value in logs.items()}
+    return logs
 
 
 def finalize_ema(gan):
@@ -110,6 +137,22 @@ def finalize_ema(gan):
         # An optimizer that never stepped holds zeros as its averages.
         if getattr(optimizer, "use_ema", False) and int(optimizer.iterations.numpy()) > 0:
             optimizer.finalize_variable_values(net.trainable_variables)
+
+
+def resolve_optimizers(gan, d_optimizer, g_optimizer):
+    """The two optimizers ``compile`` sets: given ones (strings, configs or
+    instances) or the variant's defaults; loss-scaled under ``mixed_float16``."""
+    default_d, default_g = gan.default_optimizers()
+    d_optimizer = keras.optimizers.get(d_optimizer) if d_optimizer is not None else default_d
+    g_optimizer = keras.optimizers.get(g_optimizer) if g_optimizer is not None else default_g
+    if d_optimizer is g_optimizer:
+        raise ValueError("d_optimizer and g_optimizer must be two different optimizer objects")
+    if gan.dtype_policy.name == "mixed_float16":
+        return tuple(
+            o if isinstance(o, keras.optimizers.LossScaleOptimizer) else keras.optimizers.LossScaleOptimizer(o)
+            for o in (d_optimizer, g_optimizer)
+        )
+    return d_optimizer, g_optimizer
 
 
 def refuse_compile_arguments(kwargs):

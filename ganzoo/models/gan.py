@@ -31,7 +31,7 @@ everything a variant changes is a hook, each receiving the batch's condition
   image batches while D ran, so R1 needs no second forward pass::
 
       def discriminator_regularizers(self, real_images, fake_images, real_logits, fake_logits, input_tape, condition=None):
-          grads = input_tape.gradient(tf.reduce_sum(real_logits), real_images)
+          grads = input_tape.gradient(real_logits, real_images)  # ∇ₓD(x), per image
           return {"r1": 5.0 * tf.reduce_mean(tf.reduce_sum(tf.square(grads), axis=[1, 2, 3]))}
 
 * ``generator_objective(real_images, fake_images, condition=None)``: G's whole
@@ -53,12 +53,10 @@ everything a variant changes is a hook, each receiving the batch's condition
       def default_optimizers(cls):
           return keras.optimizers.RMSprop(5e-5), keras.optimizers.RMSprop(5e-5)
 
-G and D may take a condition as a second input (``[z, labels]``,
-``[images, labels]``); ``apply_generator``/``apply_discriminator`` pass it
-when they do. D may return a structure whose first element is the logit
-(e.g. ``(logit, class_logits)``). Randomness comes from `draw_random`.
-Distribution and mixed precision: see `ganzoo.distribute`; build and compile
-inside ``strategy.scope()``.
+G and D may take the condition as a second input (``[z, labels]``, ``[images,
+labels]``); D may return a structure whose first element is the logit (e.g.
+``(logit, class_logits)``). Randomness comes from `draw_random`. For
+tf.distribute and mixed precision see `ganzoo.distribute`.
 """
 
 import keras
@@ -66,12 +64,12 @@ import numpy as np
 import tensorflow as tf
 
 from ganzoo import distribute
-from ganzoo.distribute import cross_replica_mean  # noqa: F401 (re-exported for variants)
 from ganzoo.models import fitting
 from ganzoo.models.batches import check_images, discriminator_slice, unpack_batch
 from ganzoo.models.sampling import SamplingMixin
 from ganzoo.models.serialization import SerializationMixin
 from ganzoo.models.networks import check_networks, couples_batch, first_output, net_inputs, takes_condition
+from ganzoo.architectures.defaults import default_networks
 from ganzoo.architectures.normalization import uses_batch_statistics
 
 # Meters reported by every GAN when ``track_meters=True``.
@@ -128,7 +126,7 @@ class GAN(SamplingMixin, SerializationMixin, keras.Model):
     def __init__(self, generator, discriminator, latent_dim, d_steps=None, seed=None, track_meters=True,
                  fresh_real_batches=None, **kwargs):
         super().__init__(**kwargs)
-        self.image_shape = check_networks(generator, discriminator, latent_dim)
+        self.image_shape = check_networks(generator, discriminator, latent_dim)  # (H, W, C) or (dims,)
         d_steps = self.default_d_steps if d_steps is None else d_steps
         if not isinstance(d_steps, (int, np.integer)) or isinstance(d_steps, bool) or d_steps < 1:
             raise ValueError(f"d_steps must be a positive integer; got {d_steps!r}")
@@ -148,8 +146,7 @@ class GAN(SamplingMixin, SerializationMixin, keras.Model):
         self._trackers = {name: keras.metrics.Mean(name=name) for name in names}
         self._regularizer_names = None  # found by `fit` before the step is traced
         self.d_optimizer = self.g_optimizer = None
-        # G and D are built, so every variable exists (save_weights needs it).
-        self.built = True
+        self.built = True  # G and D are built: every variable exists (save_weights needs it)
 
     @property
     def fakes_need_reals(self):
@@ -249,14 +246,12 @@ class GAN(SamplingMixin, SerializationMixin, keras.Model):
         if real_images is None:
             return None, self.apply_discriminator(fake_images, condition, training)
         fake_images = tf.cast(fake_images, real_images.dtype)
-        if self.discriminator_sees_halves:
+        if self.discriminator_sees_halves:  # batch norm: each half by its own statistics
             return (
                 self.apply_discriminator(real_images, condition, training),
                 self.apply_discriminator(fake_images, condition, training),
             )
-        both = None
-        if condition is not None and takes_condition(self.discriminator):
-            both = tf.concat([condition, condition], axis=0)
+        both = tf.concat([condition, condition], axis=0) if takes_condition(self.discriminator) else None
         outputs = self.apply_discriminator(tf.concat([real_images, fake_images], axis=0), both, training)
         return (
             keras.tree.map_structure(lambda t: tf.split(t, 2, axis=0)[0], outputs),
@@ -270,10 +265,13 @@ class GAN(SamplingMixin, SerializationMixin, keras.Model):
         Each is logged under its name (the names are found before training
         starts). ``input_tape`` is a persistent `tf.GradientTape` that watched
         ``real_images`` and ``fake_images`` while D computed ``real_logits``
-        and ``fake_logits``: ``input_tape.gradient(tf.reduce_sum(real_logits),
-        real_images)`` is ∇ₓD(x) for R1 without another forward pass. Under
-        tf.distribute the terms are per replica; draw randomness with
-        `draw_random` to keep a step independent of the replica count.
+        and ``fake_logits``: ``input_tape.gradient(real_logits, real_images)``
+        (the gradient of their sum; each logit depends on its own image) is
+        ∇ₓD(x) for R1 without another forward pass. Terms built on the
+        outputs must start from them, not from ops taken after the tape
+        closed. Under tf.distribute the terms are per replica; draw
+        randomness with `draw_random` to keep a step independent of the
+        replica count.
         """
         return {}
 
@@ -293,7 +291,7 @@ class GAN(SamplingMixin, SerializationMixin, keras.Model):
 
     def after_discriminator_step(self):
         """Runs after every D update (e.g. weight clipping)."""
-        return None  # an explicit body: AutoGraph cannot convert a docstring-only one
+        return None
 
     @classmethod
     def default_optimizers(cls):
@@ -303,8 +301,6 @@ class GAN(SamplingMixin, SerializationMixin, keras.Model):
     @classmethod
     def build_networks(cls, data_shape, latent_dim):
         """`ganzoo.architectures.default_networks` for this variant."""
-        from ganzoo.architectures.defaults import default_networks
-
         return default_networks(cls, data_shape, latent_dim)
 
     # ---------------------------------------------- networks and randomness
@@ -330,7 +326,7 @@ class GAN(SamplingMixin, SerializationMixin, keras.Model):
         return distribute.replica_rows(samplers[distribution], batch_size, shape, self.seed_generator.next())
 
     def sample_latent(self, batch_size):
-        """z ~ N(0, I) of shape (batch_size, latent_dim) for a step."""
+        """z ~ N(0, I), (batch_size, latent_dim), for a step."""
         return self.draw_random(batch_size, (self.latent_dim,))
 
     # -------------------------------------------------------- evaluation
@@ -366,19 +362,7 @@ class GAN(SamplingMixin, SerializationMixin, keras.Model):
 
     def _log(self, values):
         """Averages ``values`` over replicas into their trackers; the logs."""
-        unknown = sorted(set(values) - set(self._trackers))
-        if unknown:
-            raise ValueError(f"No tracker for {unknown}: train with fit, which creates one per regularizer")
-        names = [name for name in self._trackers if name in values]
-        means = distribute.mean_over_replicas([tf.cast(values[name], tf.float32) for name in names])
-        for name, value in zip(names, means):
-            self._trackers[name].update_state(value)
-        logs = {name: self._trackers[name].result() for name in names}
-        if distribute.is_multi_worker():
-            # Keras reduces logs over workers with strategy.reduce(MEAN, axis=0),
-            # which fails on scalars (tensorflow#72388): (1,) vectors reduce.
-            logs = {name: tf.reshape(value, (1,)) for name, value in logs.items()}
-        return logs
+        return fitting.update_trackers(self._trackers, values)
 
     # ----------------------------------------------------- fit and compile
     def fit(self, x=None, y=None, batch_size=None, *args, **kwargs):
@@ -402,16 +386,7 @@ class GAN(SamplingMixin, SerializationMixin, keras.Model):
         ``mixed_float16`` policy both optimizers get loss scaling.
         """
         fitting.refuse_compile_arguments(kwargs)
-        default_d, default_g = self.default_optimizers()
-        d_optimizer = keras.optimizers.get(d_optimizer) if d_optimizer is not None else default_d
-        g_optimizer = keras.optimizers.get(g_optimizer) if g_optimizer is not None else default_g
-        if d_optimizer is g_optimizer:
-            raise ValueError("d_optimizer and g_optimizer must be two different optimizer objects")
-        if self.dtype_policy.name == "mixed_float16":
-            d_optimizer, g_optimizer = (
-                o if isinstance(o, keras.optimizers.LossScaleOptimizer) else keras.optimizers.LossScaleOptimizer(o)
-                for o in (d_optimizer, g_optimizer)
-            )
+        d_optimizer, g_optimizer = fitting.resolve_optimizers(self, d_optimizer, g_optimizer)
         super().compile(optimizer=None, jit_compile=jit_compile, **kwargs)
         self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
         # Built now: a loaded model restores their state, and no variable is

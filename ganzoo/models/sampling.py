@@ -44,6 +44,7 @@ class SamplingMixin:
             labels = np.asarray(labels)
             if labels.shape[:1] != (num,):
                 raise ValueError(f"labels must have num={num} rows; got shape {labels.shape}")
+            labels = tf.cast(labels, self.generator.inputs[1].dtype)
         if seed is None:
             seed = np.random.randint(2**31 - 1)
         z = tf.random.stateless_normal((int(num), self.latent_dim), seed=[int(seed), 0])

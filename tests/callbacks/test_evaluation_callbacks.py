@@ -15,6 +15,7 @@ from ganzoo.callbacks import evaluation
 from helpers import random_images, tiny_classifier, tiny_gan
 
 
+@pytest.mark.slow
 def test_callbacks_drive_model_checkpoint_and_csv_logger(tmp_path):
     classifier = tiny_classifier()
     real = random_images(40, seed=5)
@@ -47,6 +48,7 @@ def test_callbacks_drive_model_checkpoint_and_csv_logger(tmp_path):
     assert float(rows[1]["fid"]) == pytest.approx(history.history["fid"][1], rel=1e-5)
 
 
+@pytest.mark.slow
 def test_one_callback_classifies_real_images_once_and_generates_once_per_epoch(monkeypatch):
     classifier = tiny_classifier()
     classified = []
@@ -77,6 +79,7 @@ def test_aliases_are_one_metric_generator_metrics():
         GeneratorMetrics(metrics=("fid",))
 
 
+@pytest.mark.slow
 def test_every_n_epochs_and_the_same_z_each_time():
     classifier = tiny_classifier()
     gan = tiny_gan()

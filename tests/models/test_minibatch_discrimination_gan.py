@@ -44,6 +44,7 @@ def test_discriminate_scores_real_and_fake_groups_separately():
     np.testing.assert_allclose(g_fake_logits, fake_logits, rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_tiny_fit_and_round_trip(tmp_path):
     gan = make_gan(loss="minimax", label_smoothing=0.1)
     gan.compile()

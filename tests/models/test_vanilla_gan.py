@@ -32,6 +32,7 @@ def test_meters_can_be_switched_off():
     assert_finite_logs(history, {"d_loss", "g_loss"})
 
 
+@pytest.mark.slow
 def test_fit_accepts_labels_and_tfds_dicts():
     """An unconditional GAN ignores the labels: images alone, (images,
     labels) datasets, tfds dicts and numpy (x, y) all train to the same
@@ -61,6 +62,7 @@ def test_fit_accepts_labels_and_tfds_dicts():
             np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6, err_msg=kind)
 
 
+@pytest.mark.slow
 def test_fit_changes_both_networks():
     gan = make_gan()
     g_before = [w.copy() for w in gan.generator.get_weights()]
@@ -79,6 +81,7 @@ def test_generate_is_seeded_and_in_range():
     assert not np.array_equal(images, gan.generate(5, seed=4))
 
 
+@pytest.mark.slow
 def test_keras_round_trip_keeps_outputs_optimizers_and_training(tmp_path):
     gan = make_gan(loss="minimax", label_smoothing=0.1)
     gan.compile(
