@@ -96,10 +96,9 @@ def build(model_name, loss, model_args, data_shape, latent_dim, seed, d_steps, t
     kwargs = dict(model_args)
     if loss is not None:
         kwargs["loss"] = loss
-    if "num_classes" in kwargs:  # a class-conditional variant (`train` sets it)
-        generator, discriminator = cls.build_networks(data_shape, latent_dim, num_classes=kwargs["num_classes"])
-    else:
-        generator, discriminator = architectures.default_networks(cls, data_shape, latent_dim)
+    generator, discriminator = (  # class-conditional variants get num_classes from `train`
+        cls.build_networks(data_shape, latent_dim, num_classes=kwargs["num_classes"]) if "num_classes" in kwargs
+        else architectures.default_networks(cls, data_shape, latent_dim))
     return cls(
         generator=generator,
         discriminator=discriminator,
@@ -164,8 +163,7 @@ def train(argv_flags, extra_callbacks=()):
     model_args = json.loads(f.model_args)
     if not isinstance(model_args, dict):
         raise ValueError(f"--model_args must be a JSON object; got {f.model_args!r}")
-    # Unknown names fail before any data is read; conditional variants read labels.
-    conditional = getattr(ganzoo.models.get(f.model), "conditional", False)
+    conditional = getattr(ganzoo.models.get(f.model), "conditional", False)  # unknown names fail before the data
     if f.checkpoint_every < 0:
         raise ValueError(f"--checkpoint_every must be >= 0; got {f.checkpoint_every}")
     if f.final_learning_rate is not None and f.on_divergence == "restore":
