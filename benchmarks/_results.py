@@ -54,3 +54,14 @@ def machine():
     except (OSError, StopIteration):
         pass
     return f"{cpu}, {os.cpu_count()} CPU cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def cpu_flags():
+    """The CPU's vector and bf16 features that matter to these benchmarks."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags_line = next(line for line in f if line.startswith("flags")).split()
+    except (OSError, StopIteration):
+        return "unknown"
+    wanted = ("avx2", "avx512f", "avx512_bf16", "amx_bf16")
+    return ", ".join(flag for flag in wanted if flag in flags_line) or "no AVX2"

@@ -12,7 +12,11 @@ same in-memory batches:
   one `GradientTape` per network, `optimizer.apply`. It calls the variant's
   own math (its losses, ``discriminate``, regularizers, generator objective,
   clipping) but none of ganzoo's machinery: no `fit`, no metric trackers, no
-  meters, no SeedGenerator.
+  meters, no SeedGenerator;
+* **torch** (VanillaGAN; when torch is installed, ``--peer=none`` to skip):
+  a PyTorch replica of the same nets, step, weights and batches, in its own
+  process (`benchmarks/torch_peer.py`), checked on start against the Keras
+  nets (images, logits, losses, all gradients; worst relative difference).
 
 It also fits VanillaGAN on the real input pipeline
 (``ganzoo.data.load("fashion_mnist", repeat=True)``: map, cache, shuffle,
@@ -24,16 +28,17 @@ times every (trainer, variant, precision) once, in an order that alternates
 between rounds; ratios are the median over rounds of the ratio measured in
 the same round. Each timing skips the first step of its run (iterator start,
 `fit` set-up), and tracing happens in a warm-up run. Targets on a 2-core CPU:
-ganzoo/plain ≥ 0.97, bf16/fp32 ≥ 1.2, pipeline/in-memory ≥ 0.97.
+ganzoo/plain ≥ 0.97, bf16/fp32 ≥ 1.2, pipeline/in-memory ≥ 0.97, and
+ganzoo/PyTorch ≥ 1.15 in fp32 and ≥ 1.0 in bf16.
 
-Writes its table into benchmarks/RESULTS.md (section "train_throughput").
+Writes its tables into benchmarks/RESULTS.md (section ``--section``).
 """
 
 import dataclasses
 import json
 import os
-import platform
 import sys
+import tempfile
 import time
 
 from absl import app, flags
@@ -47,10 +52,14 @@ flags.DEFINE_integer("rounds", 9, "Interleaved measurement rounds.")
 flags.DEFINE_float("seconds", 1.5, "Target CPU seconds of one timed run.")
 flags.DEFINE_list("models", [], "Variants to time (default: all of ganzoo.models.MODELS).")
 flags.DEFINE_bool("write", True, "Write the table into benchmarks/RESULTS.md.")
+flags.DEFINE_string("section", "train_throughput", "Section of benchmarks/RESULTS.md to write.")
+flags.DEFINE_enum("peer", "auto", ["auto", "torch", "none"],
+                  "The PyTorch replica of VanillaGAN (benchmarks/torch_peer.py): auto runs it when torch is installed.")
+flags.DEFINE_integer("peer_threads", 0, "torch threads of the peer (0: every core this process may use).")
+flags.DEFINE_bool("pipeline", True, "Also time fit on ganzoo.data's pipeline against an in-memory dataset.")
 
 IMAGE_SHAPE = (28, 28, 1)
 PRECISIONS = {"fp32": "float32", "bf16": "mixed_bfloat16"}
-SECTION = "train_throughput"
 
 
 @dataclasses.dataclass
@@ -58,7 +67,7 @@ class Run:
     """One timed trainer: ``run(steps)`` trains ``steps`` steps and returns
     the (wall, CPU) seconds of all but the first."""
 
-    key: tuple  # (kind, variant, precision), kind in ganzoo/plain/pipeline/in_memory
+    key: tuple  # (kind, variant, precision), kind in ganzoo/plain/torch/pipeline/in_memory
     run: object
     steps: int = 0  # steps per timed run, calibrated in the warm-up
     img_s: list = dataclasses.field(default_factory=list)  # wall-clock, one per round
@@ -160,7 +169,11 @@ def _images():
 def _in_memory(images, batch_size):
     import tensorflow as tf
 
-    return tf.data.Dataset.from_tensor_slices(images).batch(batch_size, drop_remainder=True).repeat()
+    options = tf.data.Options()
+    # Nothing to tune here; with autotuning on, fit returned up to seconds late (fit_return_latency.py).
+    options.autotune.enabled = False
+    dataset = tf.data.Dataset.from_tensor_slices(images).batch(batch_size, drop_remainder=True)
+    return dataset.repeat().with_options(options)
 
 
 def _median(values):
@@ -176,25 +189,45 @@ def _paired(a, b, cpu=False):
     return _median([x / y for x, y in zip(a.img_s, b.img_s)])
 
 
-def build_runs(names, batch_size, latent_dim):
+def _torch_run(gan, images, batch_size, precision, directory):
+    """The PyTorch replica of ``gan``'s nets and step, in its own process."""
+    import torch_peer_driver as driver
+
+    path = os.path.join(directory, f"torch_{precision}.npz")
+    tf_rounding = driver.write_setup(path, (gan.generator, gan.discriminator), images.numpy(), batch_size)
+    # By default as many threads as TensorFlow's default pools: every core this process may use.
+    peer = driver.Peer(path, batch_size, precision, threads=FLAGS.peer_threads or len(os.sched_getaffinity(0)))
+    peer.check["tensorflow_float32"] = tf_rounding
+    print(f"torch peer {precision}: {peer.check}")
+    return Run(("torch", "vanilla", precision), peer.run), peer
+
+
+def build_runs(names, batch_size, latent_dim, peer=False, pipeline=True, directory=None):
+    """``(runs, peers)``: the timed runs, and the torch `Peer`s to close."""
     import ganzoo
     from ganzoo import data
 
     images = _images()
     in_memory = _in_memory(images, batch_size)
-    runs = []
+    runs, peers = [], []
     for name in names:
         cls = ganzoo.models.get(name)
         for precision, policy in PRECISIONS.items():
             ours, twin = _twin_gans(cls, policy, latent_dim)
             runs.append(Run(("ganzoo", name, precision), _fit_runner(ours, in_memory)))
             runs.append(Run(("plain", name, precision), _plain_runner(twin, in_memory, batch_size)))
+            if peer and name == "vanilla":
+                run, process = _torch_run(ours, images, batch_size, precision, directory)
+                runs.append(run)
+                peers.append(process)
+    if not pipeline:
+        return runs, peers
     pipeline = data.load("fashion_mnist", batch_size=batch_size, seed=0, repeat=True)
     for precision, policy in PRECISIONS.items():
         for kind, dataset in (("pipeline", pipeline), ("in_memory", in_memory)):
             gan, _ = _twin_gans(ganzoo.models.get("vanilla"), policy, latent_dim)
             runs.append(Run((kind, "vanilla", precision), _fit_runner(gan, dataset)))
-    return runs
+    return runs, peers
 
 
 def measure(runs, rounds, seconds, batch_size, log=print):
@@ -234,16 +267,31 @@ def table(runs, names):
                 speedup, cpu_speedup = _paired(ours, fp32), _paired(ours, fp32, cpu=True)
                 summary[f"{name}/bf16_over_fp32"] = [speedup, cpu_speedup]
                 cells += [f"{speedup:.2f}", f"{cpu_speedup:.2f}"]
-            else:
-                cells += ["", ""]
-            lines.append("| " + " | ".join(cells) + " |")
-    lines += [
-        "",
-        "| VanillaGAN `fit` on | precision | pipeline img/s | in-memory img/s "
-        "| pipeline/in-memory | pipeline/in-memory (CPU time) |",
-        "|---|---|---:|---:|---:|---:|",
-    ]
-    for precision in PRECISIONS:
+            lines.append("| " + " | ".join(cells + [""] * (8 - len(cells))) + " |")
+    if ("torch", "vanilla", "fp32") in by_key:
+        lines += [
+            "",
+            "| VanillaGAN | precision | ganzoo img/s | plain img/s | PyTorch img/s | ganzoo/PyTorch "
+            "| ganzoo/PyTorch (CPU time) | plain/PyTorch | PyTorch bf16/fp32 |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+    for precision in PRECISIONS if ("torch", "vanilla", "fp32") in by_key else ():
+        ours, plain, peer = (by_key[(kind, "vanilla", precision)] for kind in ("ganzoo", "plain", "torch"))
+        ratio, cpu_ratio = _paired(ours, peer), _paired(ours, peer, cpu=True)
+        summary[f"vanilla/{precision}/ganzoo_over_torch"] = [ratio, cpu_ratio]
+        speedup = f"{_paired(peer, by_key[('torch', 'vanilla', 'fp32')]):.2f}" if precision == "bf16" else ""
+        lines.append(
+            f"| `fit` / `tf.function` / torch | {precision} | {_median(ours.img_s):.0f} | {_median(plain.img_s):.0f} "
+            f"| {_median(peer.img_s):.0f} | {ratio:.3f} | {cpu_ratio:.3f} | {_paired(plain, peer):.3f} | {speedup} |"
+        )
+    if ("pipeline", "vanilla", "fp32") in by_key:
+        lines += [
+            "",
+            "| VanillaGAN `fit` on | precision | pipeline img/s | in-memory img/s "
+            "| pipeline/in-memory | pipeline/in-memory (CPU time) |",
+            "|---|---|---:|---:|---:|---:|",
+        ]
+    for precision in PRECISIONS if ("pipeline", "vanilla", "fp32") in by_key else ():
         pipe, mem = by_key[("pipeline", "vanilla", precision)], by_key[("in_memory", "vanilla", precision)]
         ratio, cpu_ratio = _paired(pipe, mem), _paired(pipe, mem, cpu=True)
         summary[f"pipeline_over_in_memory/{precision}"] = [ratio, cpu_ratio]
@@ -260,10 +308,14 @@ def verdict(summary):
         ("ganzoo/plain ≥ 0.97", "ganzoo_over_plain", 0.97),
         ("bf16/fp32 ≥ 1.2", "bf16_over_fp32", 1.2),
         ("pipeline/in-memory ≥ 0.97", "pipeline_over_in_memory", 0.97),
+        ("ganzoo/PyTorch ≥ 1.15 in fp32", "fp32/ganzoo_over_torch", 1.15),
+        ("ganzoo/PyTorch ≥ 1.0 in bf16", "bf16/ganzoo_over_torch", 1.0),
     )
     lines = []
     for label, tag, threshold in targets:
         pairs = [(key, v) for key, v in summary.items() if tag in key]
+        if not pairs:
+            continue
         wall = sum(v[0] >= threshold for _, v in pairs)
         cpu = sum(v[1] >= threshold for _, v in pairs)
         worst = min(pairs, key=lambda kv: kv[1][1])
@@ -281,26 +333,37 @@ def main(argv):
     import tensorflow as tf
 
     import ganzoo
-    from _results import machine, write_section
+    from _results import cpu_flags, machine, write_section
+
+    import torch_peer_driver
 
     names = FLAGS.models or sorted(ganzoo.models.MODELS)
+    if FLAGS.peer == "torch" and not torch_peer_driver.available():
+        raise app.UsageError("--peer=torch needs torch installed (pip install torch; a CPU wheel does)")
+    peer = FLAGS.peer != "none" and "vanilla" in names and torch_peer_driver.available()
+    if FLAGS.peer == "auto" and "vanilla" in names and not peer:
+        print("torch is not installed: the PyTorch peer is skipped")
     load_before = os.getloadavg()
     started = time.time()
-    runs = build_runs(names, FLAGS.batch_size, FLAGS.latent_dim)
-    measure(runs, FLAGS.rounds, FLAGS.seconds, FLAGS.batch_size)
+    with tempfile.TemporaryDirectory() as directory:
+        runs, peers = build_runs(names, FLAGS.batch_size, FLAGS.latent_dim, peer, FLAGS.pipeline, directory)
+        measure(runs, FLAGS.rounds, FLAGS.seconds, FLAGS.batch_size)
+        for process in peers:  # (a peer also exits when this process does)
+            process.close()
     text, summary = table(runs, names)
     load_after = os.getloadavg()
     minutes = (time.time() - started) / 60
     command = "python benchmarks/train_throughput.py " + " ".join(
         f"--{k}={FLAGS[k].value if k != 'models' else ','.join(FLAGS[k].value)}"
-        for k in ("batch_size", "latent_dim", "rounds", "seconds")
+        for k in ("batch_size", "latent_dim", "rounds", "seconds", "peer", "peer_threads", "pipeline", "section")
     ) + (f" --models={','.join(FLAGS.models)}" if FLAGS.models else "")
-    flags_avx = _cpu_flags()
+    checks = "; ".join(f"{c['float64'][0]:.1e} (float32: torch {c['float32'][0]:.1e}, TensorFlow "
+                       f"{c['tensorflow_float32'][0]:.1e})" for c in (p.check for p in peers))
     body = "\n".join(
         [
             "## Training throughput: `fit` vs a plain `tf.function` loop",
             "",
-            f"Machine: {machine()}; CPU flags {flags_avx}; TensorFlow {tf.__version__}, "
+            f"Machine: {machine()}; CPU flags {cpu_flags()}; TensorFlow {tf.__version__}, "
             f"Keras {keras.__version__}, no GPU. Load average (1 min) {load_before[0]:.1f} before "
             f"and {load_after[0]:.1f} after the {minutes:.0f}-minute run "
             "(other processes shared the CPU: absolute img/s are noisy, the paired ratios less so).",
@@ -313,7 +376,13 @@ def main(argv):
             "interleaved rounds; ratios: median of the per-round ratios, of wall-clock img/s and "
             "of images per CPU-second of the benchmark process (all its threads, tf.data's "
             "included), which other processes on the CPU barely disturb. "
-            "Targets: ganzoo/plain ≥ 0.97, bf16/fp32 ≥ 1.2, pipeline/in-memory ≥ 0.97.",
+            "Targets: ganzoo/plain ≥ 0.97, bf16/fp32 ≥ 1.2, pipeline/in-memory ≥ 0.97, "
+            "ganzoo/PyTorch ≥ 1.15 (fp32) and ≥ 1.0 (bf16).",
+            "",
+            f"PyTorch: `benchmarks/torch_peer.py` in its own process, torch {peers[0].check['torch']}, "
+            f"{peers[0].check['threads']} threads, OMP_WAIT_POLICY {peers[0].check['omp_wait_policy']}. Worst relative difference, over G's images, D's logits, "
+            "both losses and all gradients, of a float64 twin to float64 copies of the Keras nets after "
+            f"the weight transfer (fp32 run; bf16 run): {checks}." if peers else "No PyTorch peer.",
             "",
             text,
             "",
@@ -325,17 +394,7 @@ def main(argv):
     print(body)
     print(json.dumps(summary, indent=1))
     if FLAGS.write:
-        write_section(SECTION, body)
-
-
-def _cpu_flags():
-    try:
-        with open("/proc/cpuinfo") as f:
-            flags_line = next(line for line in f if line.startswith("flags")).split()
-    except (OSError, StopIteration):
-        return "unknown"
-    wanted = ("avx2", "avx512f", "avx512_bf16", "amx_bf16")
-    return ", ".join(flag for flag in wanted if flag in flags_line) or "no AVX2"
+        write_section(FLAGS.section, body)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,8 @@ import os
 import keras
 import tensorflow as tf
 
+from ganzoo.data import to_uint8
+
 
 def _generator_of(model):
     generator = getattr(model, "generator", model)
@@ -74,8 +76,7 @@ def export_generator(model, path):
 
     @tf.function(input_signature=[z_spec])
     def generate_uint8(z):
-        images = images_of(z)
-        return {"images": tf.cast(tf.round(tf.clip_by_value((images + 1.0) * 127.5, 0.0, 255.0)), tf.uint8)}
+        return {"images": to_uint8(images_of(z))}
 
     @tf.function(
         input_signature=[tf.TensorSpec((), tf.int32, name="num"), tf.TensorSpec((), tf.int32, name="seed")]
@@ -93,10 +94,6 @@ def export_generator(model, path):
     return path
 
 
-def _to_uint8(images):
-    return tf.cast(tf.round(tf.clip_by_value((images + 1.0) * 127.5, 0.0, 255.0)), tf.uint8)
-
-
 def _export_conditional(generator, path, z_spec):
     """The three signatures of a generator of ``[z, labels]``."""
     condition = generator.inputs[1]
@@ -111,7 +108,7 @@ def _export_conditional(generator, path, z_spec):
 
     @tf.function(input_signature=[z_spec, labels_spec])
     def generate_uint8(z, labels):
-        return {"images": _to_uint8(images_of(z, labels))}
+        return {"images": to_uint8(images_of(z, labels))}
 
     num_seed = [tf.TensorSpec((), tf.int32, name="num"), tf.TensorSpec((), tf.int32, name="seed")]
 

@@ -64,6 +64,20 @@ def tiny_classifier(image_shape=IMAGE_SHAPE, num_classes=10, feature_dim=8, seed
     return keras.Model(images, {"logits": logits, "pool_3": features}, name="tiny_classifier")
 
 
+def fashion_mnist_images(split="test", num=1000, label=None):
+    """The first ``num`` Fashion-MNIST images of ``split`` (of class ``label``
+    only, if given), float32 in [-1, 1], from the offline copy via ganzoo.data."""
+    kept = []
+    for images, labels in ganzoo.data.load(
+        "fashion_mnist", split=split, batch_size=500, shuffle=False, with_labels=True
+    ):
+        images = images.numpy()
+        kept.append(images if label is None else images[labels.numpy() == label])
+        if sum(map(len, kept)) >= num:
+            break
+    return np.concatenate(kept)[:num]
+
+
 def tiny_point_gan(seed=0):
     """A compiled VanillaGAN on 2-D points with 16-unit MLPs, seeded."""
     keras.utils.set_random_seed(seed)
@@ -83,6 +97,21 @@ def assert_round_trip_keeps_outputs(gan, tmp_path):
     np.testing.assert_array_equal(images, again(z))
     np.testing.assert_array_equal(gan.discriminator(images), again.discriminator(images))
     return again
+
+
+def tiny_zoo_model(directory, name="tiny_model", with_gan=True, seed=0):
+    """Writes a zoo model directory of a tiny untrained VanillaGAN, as
+    ``python -m ganzoo.publish`` does: ``generator/``, ``gan.keras`` (with
+    ``with_gan``) and a card. Returns the GAN."""
+    generator, discriminator = tiny_networks()
+    gan = ganzoo.VanillaGAN(generator=generator, discriminator=discriminator, latent_dim=LATENT_DIM, seed=seed)
+    gan(np.zeros((1, LATENT_DIM), "float32"))  # builds the model
+    os.makedirs(directory, exist_ok=True)
+    ganzoo.export.export_generator(gan, os.path.join(str(directory), "generator"))
+    if with_gan:
+        gan.save(os.path.join(str(directory), "gan.keras"))
+    ganzoo.cards.write_card(str(directory), {"name": name, "latent_dim": LATENT_DIM, "image_shape": list(IMAGE_SHAPE)})
+    return gan
 
 
 def tiny_gan(cls=None, nets=None, normalization="batch", seed=1, compiled=False, **kwargs):

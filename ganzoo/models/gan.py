@@ -41,7 +41,7 @@ everything a variant changes is a hook, each receiving the batch's condition
           loss, fake_logits = super().generator_objective(real_images, fake_images, condition)
           return loss + 0.1 * tf.reduce_mean(tf.abs(fake_images)), fake_logits
 
-* ``after_discriminator_step()``: e.g. WGAN's weight clipping::
+* ``after_discriminator_step()``: e.g. weight clipping (one device; see `WGAN`)::
 
       def after_discriminator_step(self):
           for v in self.discriminator.trainable_variables:
