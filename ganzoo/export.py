@@ -169,7 +169,7 @@ def _export_class_conditional(generator, path, z_spec, num_classes):
 
     @tf.function(input_signature=[z_spec, labels_spec])
     def generate_uint8(z, labels):
-        return {"images": _to_uint8(images_of(z, labels))}
+        return {"images": to_uint8(images_of(z, labels))}
 
     @tf.function(input_signature=[
         tf.TensorSpec((), tf.int32, name="num"),

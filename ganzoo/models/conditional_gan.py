@@ -68,27 +68,8 @@ class ConditionalGAN(VanillaGAN):
 
     # -------------------------------------------------------------- sampling
     def check_labels(self, labels, num):
-        """``labels`` as int32 (num,), from one label for all or one per sample.
-
-        Raises a ValueError naming the bad value for a float or boolean dtype,
-        a label outside [0, num_classes) or a batch size other than ``num``.
-        """
-        array = np.asarray(labels)
-        if array.dtype == bool or not np.issubdtype(array.dtype, np.integer):
-            raise ValueError(
-                f"labels must be integers in [0, {self.num_classes}); got dtype {array.dtype} ({labels!r:.80})"
-            )
-        if array.ndim == 0 or array.shape == (1,):
-            array = np.full((num,), array.reshape(()))
-        if array.shape != (num,):
-            raise ValueError(
-                f"labels must be one label for all samples or one per sample, shape ({num},); "
-                f"got shape {array.shape}"
-            )
-        bad = array[(array < 0) | (array >= self.num_classes)]
-        if bad.size:
-            raise ValueError(f"labels must be in [0, {self.num_classes}); got {sorted(set(bad.tolist()))[:10]}")
-        return array.astype(np.int32)
+        """`check_class_labels` for this GAN's ``num_classes``."""
+        return check_class_labels(labels, num, self.num_classes)
 
     def generate(self, num, seed=None, batch_size=256, labels=None):
         """Samples ``num`` images for ``labels``, as float32 numpy in [-1, 1].
@@ -132,6 +113,27 @@ class ConditionalGAN(VanillaGAN):
 
     def get_config(self):
         return {**super().get_config(), "num_classes": self.num_classes}
+
+
+def check_class_labels(labels, num, num_classes):
+    """``labels`` as int32 (num,), from one label for all or one per sample.
+
+    Raises a ValueError naming the bad value for a float or boolean dtype,
+    a label outside [0, num_classes) or a batch size other than ``num``.
+    """
+    array = np.asarray(labels)
+    if array.dtype == bool or not np.issubdtype(array.dtype, np.integer):
+        raise ValueError(f"labels must be integers in [0, {num_classes}); got dtype {array.dtype} ({labels!r:.80})")
+    if array.ndim == 0 or array.shape == (1,):
+        array = np.full((num,), array.reshape(()))
+    if array.shape != (num,):
+        raise ValueError(
+            f"labels must be one label for all samples or one per sample, shape ({num},); got shape {array.shape}"
+        )
+    bad = array[(array < 0) | (array >= num_classes)]
+    if bad.size:
+        raise ValueError(f"labels must be in [0, {num_classes}); got {sorted(set(bad.tolist()))[:10]}")
+    return array.astype(np.int32)
 
 
 def _conditional_networks(data_shape, latent_dim, num_classes, conditioning):
