@@ -3,6 +3,7 @@ sampling and its errors, the planted grid25 task, save/reload, export,
 tf.distribute and the CLI."""
 
 import os
+import re
 
 import keras
 import numpy as np
@@ -269,3 +270,49 @@ def test_train_step_compiles_with_xla_and_fits_in_mixed_bfloat16(name):
     assert all(np.isfinite(v).all() for v in history.history.values())
     assert all(w.dtype == "float32" for w in gan.generator.weights)
     assert gan.generate(2, seed=0, labels=1).dtype == np.float32
+
+
+def test_zoo_model_and_sampler_take_labels(tmp_path):
+    """`ZooModel.sample(labels=)`/`generate(z, labels)` and the SavedModel
+    sampler of `python -m ganzoo.sample`/`evaluate` on an exported generator."""
+    from ganzoo.sample import load_sampler
+    from ganzoo.zoo import ZooModel
+
+    gan = tiny_conditional_gan()
+    path = ganzoo.export.export_generator(gan, str(tmp_path / "generator"))
+    model = ZooModel("tiny", {"latent_dim": LATENT_DIM}, tf.saved_model.load(path))
+    assert model.num_classes == NUM_CLASSES
+    np.testing.assert_array_equal(model.sample(4, seed=3, labels=2), gan.generate(4, seed=3, labels=2))
+    np.testing.assert_array_equal(model.sample(4, seed=3), gan.generate(4, seed=3))  # label i mod 4
+    z = tf.random.stateless_normal((2, LATENT_DIM), seed=[1, 0]).numpy()
+    np.testing.assert_array_equal(model.generate(z, labels=[1, 3]), gan.apply_generator(tf.constant(z), tf.constant([1, 3])))
+    with pytest.raises(ValueError, match=r"labels must be in \[0, 4\); got \[7\]"):
+        model.sample(2, labels=7)
+    sample = load_sampler(model_dir=path, trust=True)
+    assert sample.num_classes == NUM_CLASSES
+    np.testing.assert_array_equal(sample(3, 5, labels=[0, 1, 3]), gan.generate(3, seed=5, labels=[0, 1, 3]))
+    with pytest.raises(ValueError, match="got dtype float64"):
+        sample(2, 0, labels=1.5)
+    plain = ganzoo.VanillaGAN(*ganzoo.VanillaGAN.build_networks((2,), LATENT_DIM), latent_dim=LATENT_DIM)
+    plain_path = ganzoo.export.export_generator(plain, str(tmp_path / "plain"))
+    with pytest.raises(ValueError, match="is not class-conditional"):
+        ZooModel("plain", {"latent_dim": LATENT_DIM}, tf.saved_model.load(plain_path)).sample(2, labels=1)
+
+
+@pytest.mark.slow
+def test_sample_cli_labels_all_draws_one_row_per_class_and_refuses_bad_labels(tmp_path):
+    import subprocess
+    import sys
+
+    path = ganzoo.export.export_generator(tiny_conditional_gan(), str(tmp_path / "generator"))
+    command = [sys.executable, "-m", "ganzoo.sample", f"--model_dir={path}", "--trust", "--num=8"]
+    result = subprocess.run([*command, "--labels=all", f"--out={tmp_path / 'grid.png'}"], capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    grid = tf.io.decode_png(tf.io.read_file(str(tmp_path / "grid.png"))).numpy()
+    assert grid.shape[:2] == (NUM_CLASSES * 30 + 2, 2 * 30 + 2)  # 4 rows of 2 images, 2-pixel padding
+    for labels, message in (("9", r"labels must be in \[0, 4\); got \[9\]"), ("1,2", r"shape \(8,\); got shape \(2,\)"),
+                            ("sneaker", "--labels must be an integer")):
+        result = subprocess.run([*command, f"--labels={labels}", f"--out={tmp_path / 'x.png'}"], capture_output=True,
+                                text=True, timeout=300)
+        assert result.returncode != 0 and re.search(message, result.stderr), (labels, result.stderr[-1500:])
