@@ -1,5 +1,14 @@
 """ganzoo: a Keras 3 model zoo of generative adversarial networks."""
 
+import sys as _sys
+
+if _sys.argv[:1] == ["-m"]:  # `python -m ganzoo.<command>`, before TensorFlow is imported:
+    from ganzoo import quiet_start as _quiet_start
+    from ganzoo import run_folder as _run_folder
+
+    _run_folder.refuse_if_busy(_sys.orig_argv)  # a busy --output_dir is refused at once
+    _quiet_start.begin(_sys.orig_argv)  # quiet TensorFlow's start-up (ganzoo.cli)
+
 from ganzoo import (
     architectures,
     callbacks,

@@ -3,7 +3,7 @@ r"""Score a trained generator: ``python -m ganzoo.evaluate``.
     python -m ganzoo.evaluate --model=fashion_mnist_vanilla
     python -m ganzoo.evaluate --model=runs/vanilla-fashion_mnist/model.keras
     python -m ganzoo.evaluate --model_dir=runs/vanilla-fashion_mnist/generator --trust \
-        --metrics=is,fid,kid --num_samples=10000 --output=metrics.json
+        --metrics=is,fid,kid --num_samples=10000 --output=evaluation.json
 
 The generator is named as in ``python -m ganzoo.sample`` (one loader,
 `ganzoo.sample.load_sampler`): ``--model`` is
@@ -65,7 +65,7 @@ def define_flags():
     flags.DEFINE_integer("splits", 10, "Inception Score splits.")
     flags.DEFINE_integer("seed", 0, "Seed of the sampled z.")
     flags.DEFINE_integer("batch_size", 250, "Images per generator and classifier call.")
-    flags.DEFINE_string("output", "metrics.json", "JSON file to write ('' for none).")
+    flags.DEFINE_string("output", "evaluation.json", "JSON file to write ('' for none); never a training run's file.")
 
 
 # ----------------------------------------------------------------- scoring
@@ -187,6 +187,9 @@ def main(argv):
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
     if (FLAGS.model is None) == (FLAGS.model_dir is None):
         raise app.UsageError("Pass one of --model (a zoo name, URL or .keras file) and --model_dir")
+    from ganzoo import command_checks
+
+    command_checks.check_evaluate_flags(FLAGS)  # before any model or data is loaded
     result = evaluate(
         FLAGS.model,
         FLAGS.metrics,
@@ -211,5 +214,7 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    from ganzoo import cli
+
     define_flags()
-    app.run(main)
+    cli.run(main, expected=(cli.FlagError,))

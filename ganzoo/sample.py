@@ -165,7 +165,11 @@ def main(argv):
         raise app.UsageError(f"Pass one of --model (zoo models: {zoo.list_models()}) and --model_dir")
     import numpy as np
 
+    from ganzoo import command_checks
+    from ganzoo.cli import FlagError
     from ganzoo.utils.image_grid import image_grid, samples_picture, write_png
+
+    command_checks.check_sample_flags(FLAGS)  # before the model is loaded
 
     sample = load_sampler(FLAGS.model, model_dir=FLAGS.model_dir, trust=FLAGS.trust, sha256=FLAGS.sha256)
     num, labels, columns = FLAGS.num, None, None
@@ -173,7 +177,7 @@ def main(argv):
         # The sampler is a function, or a bound method of a ZooModel or a GAN.
         num_classes = getattr(getattr(sample, "__self__", sample), "num_classes", None)
         if num_classes is None:
-            raise app.UsageError(f"--labels={FLAGS.labels}: this generator is not class-conditional")
+            raise FlagError(f"--labels={FLAGS.labels}: this generator is not class-conditional")
         if FLAGS.labels == "all":  # one row per class
             columns = max(1, num // num_classes)
             labels, num = np.repeat(np.arange(num_classes), columns), columns * num_classes
@@ -181,17 +185,19 @@ def main(argv):
             try:
                 labels = [int(label) for label in FLAGS.labels.split(",")]
             except ValueError:
-                raise app.UsageError(f"--labels must be an integer, integers joined by commas, or 'all'; "
+                raise FlagError(f"--labels must be an integer, integers joined by commas, or 'all'; "
                                      f"got {FLAGS.labels!r}") from None
     try:
         samples = sample(num, FLAGS.seed) if labels is None else sample(num, FLAGS.seed, labels=labels)
     except ValueError as error:
-        raise app.UsageError(f"--labels={FLAGS.labels}: {error}") if labels is not None else error
+        raise FlagError(f"--labels={FLAGS.labels}: {error}") if labels is not None else error
     picture = samples_picture(samples) if columns is None else image_grid(samples, columns=columns)
     write_png(FLAGS.out, picture)
     print(f"Wrote {num} samples to {FLAGS.out}")
 
 
 if __name__ == "__main__":
+    from ganzoo import cli
+
     define_flags()
-    app.run(main)
+    cli.run(main, expected=(cli.FlagError,))

@@ -19,13 +19,18 @@ optimizers and epoch means are restored. A NaN or infinite loss stops the run
 naming the step (``--on_divergence=stop``), or restores the last good backup
 with lower learning rates and goes on (``--on_divergence=restore``).
 
+Every flag is checked before any data is read (`ganzoo.train_flags`). One run
+at a time holds ``--output_dir`` (`ganzoo.run_folder`): a second start is
+refused at once. The outputs above are written under temporary names and
+renamed, ``metrics.json`` last: the same command on a finished run does
+nothing, other flags are refused unless ``--overwrite``.
+
 Examples:
 
     python -m ganzoo.train --model=wgan_gp --epochs=10
     python -m ganzoo.train --model=minibatch_discrimination --dataset=grid25 --steps=3000
 """
 
-import csv
 import json
 import math
 import os
@@ -36,44 +41,10 @@ import sys
 
 from absl import app, flags, logging
 
-FLAGS = flags.FLAGS
-flags.DEFINE_string("model", "vanilla", "GAN variant; see ganzoo.models.MODELS.")
-flags.DEFINE_string("loss", None, "Objective of --model=vanilla: any name in ganzoo.losses.CATALOG.")
-flags.DEFINE_string("model_args", "{}", "JSON dict of extra constructor arguments of the variant.")
-flags.DEFINE_string("dataset", "fashion_mnist", "ring8, grid25, fashion_mnist or any tfds image dataset.")
-flags.DEFINE_string("data_dir", None, "tfds data_dir, or a directory of Fashion-MNIST IDX files.")
-flags.DEFINE_integer("epochs", 5, "Passes over the data (ignored when --steps is set).")
-flags.DEFINE_integer("steps", None, "Total training steps; overrides --epochs.")
-flags.DEFINE_integer("batch_size", 128, "Global batch size.")
-flags.DEFINE_integer("latent_dim", None, "Size of z (default 128 for images, 2 for 2-D data).")
-flags.DEFINE_integer("seed", 0, "Seed of the nets' initialisation, the data order and z.")
-flags.DEFINE_string("output_dir", None, "Where outputs go (default runs/<model>-<dataset>).")
-flags.DEFINE_float("d_learning_rate", None, "D's learning rate (default: the variant's).")
-flags.DEFINE_float("g_learning_rate", None, "G's learning rate (default: the variant's).")
-flags.DEFINE_float("g_ema", 0.0, "Momentum of an exponential moving average of G's weights, which becomes "
-                   "the saved generator at the end (e.g. 0.999); 0 turns it off.")
-flags.DEFINE_float("final_learning_rate", None, "Decay both learning rates along a cosine to this value by the "
-                   "last step (default: constant rates).")
-flags.DEFINE_bool("jit_compile", False, "XLA-compile the train step (faster for minibatch discrimination on CPU, "
-                  "slower for the DCGAN step).")
-flags.DEFINE_integer("d_steps", None, "D updates per G update (default: the variant's).")
-flags.DEFINE_bool("track_meters", True, "Log gradient norms and mean D outputs.")
-flags.DEFINE_string("strategy", "default", "default, mirrored, multi_worker or tpu.")
-flags.DEFINE_bool("mixed_precision", False, "mixed_bfloat16 on CPU/TPU, mixed_float16 on GPU.")
-flags.DEFINE_integer("num_samples", 64, "Samples in each picture.")
-flags.DEFINE_bool("export", True, "Export the generator as a SavedModel at the end.")
-flags.DEFINE_integer("verbose", 1, "Keras progress: 0 silent, 1 progress bar, 2 one line per epoch.")
-flags.DEFINE_list("eval_metrics", [], "Any of is, fid, kid: inception_score / fid / kid in logs each epoch.")
-flags.DEFINE_string("eval_classifier", None, "Classifier of --eval_metrics (default: by image shape).")
-flags.DEFINE_integer("eval_num_samples", 1000, "Generated images scored by --eval_metrics.")
-flags.DEFINE_integer("eval_every_n_epochs", 1, "Score every this many epochs.")
-flags.DEFINE_integer("mixture_points", 100_000, "Points of ring8/grid25, drawn once from --seed (one epoch).")
-flags.DEFINE_integer("checkpoint_every", 250, "Back up every this many steps (and at epoch ends); 0: epoch ends only.")
-flags.DEFINE_bool("deterministic", False, "tf.config.experimental.enable_op_determinism(): bit-identical reruns.")
-flags.DEFINE_enum("on_divergence", "stop", ["stop", "restore"], "On a NaN/Inf loss: stop, or restore the last "
-                  "good backup, scale the learning rates by --divergence_lr_scale and go on.")
-flags.DEFINE_float("divergence_lr_scale", 0.5, "Learning-rate factor of each --on_divergence=restore.")
-flags.DEFINE_integer("max_divergence_restores", 3, "Restores after which a divergence stops the run.")
+from ganzoo import train_flags
+from ganzoo.train_flags import FLAGS, FlagError, check_flags
+
+flags.adopt_module_key_flags(train_flags)  # --help lists them
 
 
 def _fit_schedule(steps, epochs, batches_per_epoch):
@@ -88,7 +59,7 @@ def _fit_schedule(steps, epochs, batches_per_epoch):
     return math.ceil(steps / per_epoch), per_epoch
 
 
-def build(model_name, loss, model_args, data_shape, latent_dim, seed, d_steps, track_meters):
+def build(model_name, loss, model_args, data_shape, latent_dim, seed, d_steps, track_meters, num_classes=None):
     """Builds and returns an uncompiled GAN of the variant ``model_name``."""
     from ganzoo import architectures, models
 
@@ -96,8 +67,10 @@ def build(model_name, loss, model_args, data_shape, latent_dim, seed, d_steps, t
     kwargs = dict(model_args)
     if loss is not None:
         kwargs["loss"] = loss
-    generator, discriminator = (  # class-conditional variants get num_classes from `train`
-        cls.build_networks(data_shape, latent_dim, num_classes=kwargs["num_classes"]) if "num_classes" in kwargs
+    if num_classes is not None:  # a class-conditional variant: its nets and the model take num_classes
+        kwargs["num_classes"] = num_classes
+    generator, discriminator = (
+        cls.build_networks(data_shape, latent_dim, num_classes=num_classes) if num_classes is not None
         else architectures.default_networks(cls, data_shape, latent_dim))
     return cls(
         generator=generator,
@@ -146,36 +119,17 @@ def optimizers_for(gan, d_learning_rate, g_learning_rate, g_ema=0.0, final_learn
 def train(argv_flags, extra_callbacks=()):
     """Runs the whole job from parsed flags; returns the metrics dict.
 
-    Resumes from ``<output_dir>/backup`` when a killed run left one.
-    ``extra_callbacks`` go before the divergence check and the backup.
+    Checks every flag first, then locks the run's folder (`ganzoo.run_folder`):
+    a finished run with the same settings returns its metrics without
+    training, one with other settings is refused unless ``--overwrite``, and
+    a killed run resumes from ``<output_dir>/backup``. ``extra_callbacks`` go
+    before the divergence check and the backup.
     """
-    import keras
-    import tensorflow as tf
-
-    import ganzoo
-    from ganzoo.callbacks.backup import GANBackup
-    from ganzoo.callbacks.divergence import DivergenceError, StopOnDivergence
-    from ganzoo.callbacks.sample_grid import SampleGrid
-    from ganzoo.callbacks.stop_at_step import StopAtStep
-    from ganzoo.utils.image_grid import samples_picture, write_png
+    from ganzoo import run_folder
 
     f = argv_flags
-    model_args = json.loads(f.model_args)
-    if not isinstance(model_args, dict):
-        raise ValueError(f"--model_args must be a JSON object; got {f.model_args!r}")
-    conditional = getattr(ganzoo.models.get(f.model), "conditional", False)  # unknown names fail before the data
-    if f.checkpoint_every < 0:
-        raise ValueError(f"--checkpoint_every must be >= 0; got {f.checkpoint_every}")
-    if f.final_learning_rate is not None and f.on_divergence == "restore":
-        raise ValueError(
-            "--on_divergence=restore lowers the learning rates, which --final_learning_rate's schedule fixes; "
-            "use one or the other"
-        )
+    model_args = check_flags(f)  # every flag, before any data is read
     run_dir = f.output_dir or os.path.join("runs", f"{f.model}-{f.dataset}")
-    if f.deterministic:
-        tf.config.experimental.enable_op_determinism()
-    keras.utils.set_random_seed(f.seed)
-
     strategy = None
     output_dir = run_dir
     if f.strategy != "default" or f.mixed_precision:
@@ -185,16 +139,51 @@ def train(argv_flags, extra_callbacks=()):
         strategy = distribute.get_strategy(f.strategy)
         # Non-chief workers write to a scratch directory, removed at the end.
         output_dir = distribute.worker_output_dir(strategy, run_dir)
-    os.makedirs(output_dir, exist_ok=True)
+    with run_folder.lock(output_dir):
+        finished = run_folder.prepare(output_dir, _settings(f, model_args), overwrite=f.overwrite)
+        if finished is not None:
+            print(f"{output_dir} holds this run, finished: nothing to do (--overwrite trains it again)")
+            return finished
+        metrics = _train_in(output_dir, f, model_args, strategy, extra_callbacks)
+    if output_dir != run_dir:
+        shutil.rmtree(output_dir, ignore_errors=True)  # a non-chief worker's copy
+        print(f"Worker done in {metrics['wall_time_s']:.0f} s; the chief wrote the outputs in {run_dir}")
+        return metrics
+    logging.info("Wrote %s (model.keras, generator/, samples.png, metrics.json)", output_dir)
+    problems = metrics.get("health") or {}
+    verdict = f"; training health: {', '.join(problems)} (see metrics.json)" if problems else ""
+    print(f"Done in {metrics['wall_time_s']:.0f} s; outputs in {output_dir}{verdict}")
+    for message in problems.values():
+        print(f"  {message}")
+    return metrics
 
+
+def _train_in(output_dir, f, model_args, strategy, extra_callbacks):
+    """Trains (or resumes) in the locked ``output_dir`` and writes every output; returns the metrics."""
+    import keras
+    import tensorflow as tf
+
+    import ganzoo
+    from ganzoo.callbacks.backup import GANBackup
+    from ganzoo import run_folder
+    from ganzoo.callbacks.divergence import DivergenceError, StopOnDivergence
+    from ganzoo.callbacks.epoch_log import EpochLog
+    from ganzoo.callbacks.sample_grid import SampleGrid
+    from ganzoo.callbacks.stop_at_step import StopAtStep
+    from ganzoo.callbacks.training_health import TrainingHealth
+
+    if f.deterministic:
+        tf.config.experimental.enable_op_determinism()
+    keras.utils.set_random_seed(f.seed)
+    conditional = getattr(ganzoo.models.get(f.model), "conditional", False)  # trains on (images, labels)
     examples, count = ganzoo.data.load_examples(
         f.dataset, seed=f.seed, data_dir=f.data_dir, num_samples=f.mixture_points, with_labels=conditional
     )
     if count < f.batch_size:
-        raise ValueError(f"{f.dataset!r} has {count} examples, fewer than --batch_size={f.batch_size}")
+        raise FlagError(f"{f.dataset!r} has {count} examples, fewer than --batch_size={f.batch_size}")
+    ganzoo.data.check_examples(examples)  # finite, images in [-1, 1]: else a clear error, not garbage
     data_shape = tuple((examples.element_spec[0] if conditional else examples.element_spec).shape)
-    if conditional:
-        model_args["num_classes"] = ganzoo.data.num_classes(f.dataset, f.data_dir)
+    num_classes = ganzoo.data.num_classes(f.dataset, f.data_dir) if conditional else None
     latent_dim = f.latent_dim or (128 if len(data_shape) == 3 else 2)
     reference = ganzoo.data.MIXTURES[f.dataset].centers if f.dataset in ganzoo.data.MIXTURES else None
     epochs, steps_per_epoch = _fit_schedule(f.steps, f.epochs, count // f.batch_size)
@@ -202,7 +191,8 @@ def train(argv_flags, extra_callbacks=()):
     total_steps = f.steps if f.steps is not None else epochs * steps_per_epoch
 
     def make():
-        gan = build(f.model, f.loss, model_args, data_shape, latent_dim, f.seed, f.d_steps, f.track_meters)
+        gan = build(f.model, f.loss, model_args, data_shape, latent_dim, f.seed, f.d_steps, f.track_meters,
+                    num_classes)
         d_optimizer, g_optimizer = optimizers_for(
             gan, f.d_learning_rate, f.g_learning_rate, f.g_ema, f.final_learning_rate, total_steps
         )
@@ -224,12 +214,14 @@ def train(argv_flags, extra_callbacks=()):
     )
     log_dir = os.path.join(output_dir, "tensorboard")
     log_csv = os.path.join(output_dir, "log.csv")
+    health = TrainingHealth() if f.track_meters else None  # needs the meters
     divergences = []
+    fitted = False  # whether fit ran in this process (it averages G's weights at its end)
     step = resumed_from = backup.restore(gan)
     if step:
         print(f"Resuming from the backup of step {step} in {backup_dir}")
     while True:
-        _keep_log_rows(log_csv, step // steps_per_epoch)
+        run_folder.keep_log_rows(log_csv, step // steps_per_epoch)
         if step >= total_steps:
             break  # a finished run killed before it wrote its outputs
         samples = SampleGrid(
@@ -237,8 +229,9 @@ def train(argv_flags, extra_callbacks=()):
         )
         callbacks = [
             *meters,  # first: they write into logs that the others read
+            *([health] if health else []),
             keras.callbacks.TensorBoard(log_dir=log_dir, write_graph=False),
-            keras.callbacks.CSVLogger(log_csv, append=True),
+            EpochLog(log_csv),
             samples,
             *([StopAtStep(f.steps)] if f.steps is not None else []),
             *extra_callbacks,
@@ -249,9 +242,12 @@ def train(argv_flags, extra_callbacks=()):
         dataset = ganzoo.data.resumable_batches(examples, count, f.batch_size, f.seed, start_step=skip)
         try:
             gan.fit(
-                dataset, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks, verbose=f.verbose,
+                dataset, epochs=epochs, steps_per_epoch=steps_per_epoch, initial_epoch=backup.initial_epoch,
+                callbacks=callbacks,
+                verbose=1 if f.verbose == 3 else f.verbose,  # 3: a progress bar and every log line
                 shuffle=False,  # the order is resumable_batches'
             )
+            fitted = True
             break
         except DivergenceError as error:
             if f.on_divergence != "restore" or len(divergences) >= f.max_divergence_restores:
@@ -269,46 +265,55 @@ def train(argv_flags, extra_callbacks=()):
                  "restored_step": step, **rates}
             )
             logging.warning("%s\nRestored the backup of step %d; learning rates now %s", error, step, rates)
-    wall_time = backup.wall_time_s()  # every process of a resumed run
-
-    gan.save(os.path.join(output_dir, "model.keras"))
-    write_png(os.path.join(output_dir, "samples.png"), samples_picture(gan.generate(f.num_samples, seed=f.seed), reference))
-    if f.export:
-        ganzoo.export.export_generator(gan, os.path.join(output_dir, "generator"))
-    history = _read_log(log_csv)
+    if not fitted:
+        _average_generator(gan)  # what the end of fit does, for a run restored after its last step
+    history = run_folder.read_log(log_csv)
     metrics = {
         "final": {k: v[-1] for k, v in history.items()},
         "history": history,
         "steps": int(gan.g_optimizer.iterations.numpy()),
         "resumed_from_step": resumed_from,
         "divergences": divergences,
-        "wall_time_s": round(wall_time, 1),
+        "health": dict(health.problems) if health else None,  # {problem: message}; {} when healthy
+        "wall_time_s": round(backup.wall_time_s(), 1),  # every process of a resumed run
         "machine": f"{platform.machine()} {os.cpu_count()} CPU cores, {platform.platform()}",
         "command": "python -m ganzoo.train " + shlex.join(sys.argv[1:]),  # copy-paste runnable
         "flags": {name: FLAGS[name].value for name in FLAGS if FLAGS[name].present or name in _OWN_FLAGS},
+        "settings": _settings(f, model_args),
     }
-    with open(os.path.join(output_dir, "metrics.json"), "w") as fp:
-        json.dump(metrics, fp, indent=2)
+    _write_outputs(gan, output_dir, metrics, f, reference)
     shutil.rmtree(backup_dir, ignore_errors=True)  # every output is written: nothing left to resume
-    if output_dir != run_dir:
-        shutil.rmtree(output_dir, ignore_errors=True)  # a non-chief worker's copy
-        print(f"Worker done in {wall_time:.0f} s; the chief wrote the outputs in {run_dir}")
-        return metrics
-    logging.info("Wrote %s (model.keras, generator/, samples.png, metrics.json)", output_dir)
-    print(f"Done in {wall_time:.0f} s; outputs in {output_dir}")
     return metrics
 
 
+def _write_outputs(gan, output_dir, metrics, f, reference):
+    """Writes the run's final files, each atomically; metrics.json last, as the mark of a finished run."""
+    import ganzoo
+    from ganzoo import run_folder
+    from ganzoo.utils.image_grid import samples_picture, write_png
+
+    with run_folder.atomic_output(os.path.join(output_dir, "model.keras")) as path:
+        gan.save(path)
+    with run_folder.atomic_output(os.path.join(output_dir, "samples.png")) as path:
+        write_png(path, samples_picture(gan.generate(f.num_samples, seed=f.seed), reference))
+    if f.export:
+        with run_folder.atomic_output(os.path.join(output_dir, "generator")) as path:
+            ganzoo.export.export_generator(gan, path)
+    run_folder.write_text(os.path.join(output_dir, run_folder.METRICS_NAME), json.dumps(metrics, indent=2))
+
+
+def _average_generator(gan):
+    """Replaces each net's weights by their moving average when its optimizer keeps one (``use_ema``)."""
+    for optimizer, net in ((gan.d_optimizer, gan.discriminator), (gan.g_optimizer, gan.generator)):
+        if getattr(optimizer, "use_ema", False) and int(optimizer.iterations.numpy()) > 0:
+            optimizer.finalize_variable_values(net.trainable_variables)
+
+
 def _meter_callbacks(f, data_shape):
-    """PacGAN mode coverage on the 2-D mixtures; IS/FID/KID when asked."""
+    """PacGAN mode coverage on the 2-D mixtures; IS/FID/KID when asked (names checked by check_flags)."""
     from ganzoo import callbacks
 
     if f.dataset in _mixtures():
-        if f.eval_metrics:
-            raise ValueError(
-                f"--eval_metrics={','.join(f.eval_metrics)} scores images; {f.dataset!r} is 2-D points "
-                f"(its mode coverage is logged anyway)"
-            )
         return [callbacks.ModeCoverage(mixture=f.dataset)]
     kinds = callbacks.evaluation.METRICS
     unknown = sorted(set(f.eval_metrics) - set(kinds))
@@ -334,6 +339,17 @@ def _fingerprint(f, model_args, latent_dim):
     }
 
 
+# Flags that change no output of a finished run (a rerun with other values is the same run).
+_NOT_SETTINGS = ("output_dir", "overwrite", "verbose", "checkpoint_every", "data_dir")
+
+
+def _settings(f, model_args):
+    """Every flag that decides a run's outputs: a finished run with other settings is refused."""
+    settings = {flag.name: f[flag.name].value for flag in f.get_flags_for_module(train_flags)}
+    settings["model_args"] = model_args
+    return {name: value for name, value in sorted(settings.items()) if name not in _NOT_SETTINGS}
+
+
 def _mixtures():
     from ganzoo.data.mixtures import MIXTURES
 
@@ -353,31 +369,6 @@ def _scale_learning_rates(gan, scale):
     return rates
 
 
-def _keep_log_rows(path, epochs_done):
-    """Keeps the rows of log.csv of the first ``epochs_done`` epochs: a
-    resumed run writes the later ones again, a fresh run (0) a new file."""
-    if not os.path.exists(path):
-        return
-    with open(path, newline="") as fp:
-        rows = list(csv.reader(fp))
-    kept = [row for row in rows[1:] if row and int(row[0]) < epochs_done]
-    if not kept:
-        os.remove(path)
-        return
-    with open(path, "w", newline="") as fp:
-        csv.writer(fp).writerows(rows[:1] + kept)
-
-
-def _read_log(path):
-    """``{name: [value per epoch]}`` from log.csv (the whole run, resumed or not)."""
-    if not os.path.exists(path):
-        return {}
-    with open(path, newline="") as fp:
-        rows = list(csv.DictReader(fp))
-    names = [n for n in (rows[0] if rows else {}) if n != "epoch" and all(r[n] not in ("", "NA") for r in rows)]
-    return {name: [float(row[name]) for row in rows] for name in names}
-
-
 _OWN_FLAGS = (
     "model loss model_args dataset epochs steps batch_size latent_dim seed output_dir d_learning_rate "
     "g_learning_rate g_ema final_learning_rate jit_compile d_steps strategy mixed_precision checkpoint_every "
@@ -388,13 +379,12 @@ _OWN_FLAGS = (
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-    from ganzoo.callbacks.divergence import DivergenceError
-
-    try:
-        train(FLAGS)
-    except DivergenceError as error:
-        sys.exit(f"ganzoo.train: {error}")
+    train(FLAGS)
 
 
 if __name__ == "__main__":
-    app.run(main)
+    from ganzoo import cli
+    from ganzoo.callbacks.divergence import DivergenceError
+    from ganzoo.run_folder import RunFolderError
+
+    cli.run(main, expected=(FlagError, RunFolderError, DivergenceError), verbose=lambda: FLAGS.verbose >= 3)

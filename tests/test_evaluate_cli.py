@@ -134,3 +134,42 @@ def test_a_metric_that_does_not_apply_is_refused_before_the_sampling(
     with pytest.raises(ValueError, match=message):
         evaluate.evaluate("some_model", metrics_asked, num_samples=50_000, real_dataset=real_dataset)
     assert asked == [1]  # one sample to learn the shape, never the 50 000
+
+
+def evaluate_flags(**overrides):
+    values = dict(num_samples=100, real_samples=None, splits=10, seed=0, batch_size=250, metrics=None,
+                  output="evaluation.json")
+    return types.SimpleNamespace(**{**values, **overrides})
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (dict(num_samples=0), r"--num_samples=0 is out of range; expected an integer in \[2, 50000\]"),
+    (dict(num_samples=10_000_000), r"--num_samples=10000000 is out of range"),
+    (dict(real_samples=1), r"--real_samples=1 is out of range"),
+    (dict(splits=200), r"--splits=200 is out of range; expected an integer in \[1, 100\]"),
+    (dict(batch_size=0), r"--batch_size=0 is out of range"),
+    (dict(seed=-1), r"--seed=-1 is out of range"),
+    (dict(metrics=["bleu"]), r"--metrics=bleu: unknown \['bleu'\]"),
+])
+def test_bad_flags_are_refused_before_any_work(overrides, message):
+    from ganzoo import command_checks
+
+    with pytest.raises(command_checks.FlagError, match=message):
+        command_checks.check_evaluate_flags(evaluate_flags(**overrides))
+
+
+def test_evaluate_never_writes_over_a_training_file(tmp_path, monkeypatch):
+    from ganzoo import command_checks
+
+    (tmp_path / "log.csv").write_text("epoch\n")
+    (tmp_path / "metrics.json").write_text("{}")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(command_checks.FlagError, match="'metrics.json' belongs to the training run"):
+        command_checks.check_evaluate_flags(evaluate_flags(output="metrics.json"))
+    command_checks.check_evaluate_flags(evaluate_flags())  # the default, evaluation.json, is not a run's file
+    done = subprocess.run(
+        [sys.executable, "-m", "ganzoo.evaluate", "--model=nope.keras", "--output=metrics.json"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert (tmp_path / "metrics.json").read_text() == "{}"

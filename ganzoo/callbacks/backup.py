@@ -1,39 +1,29 @@
-"""Resume a GAN run exactly after a kill: Keras' `BackupAndRestore`, completed.
+"""Resume a GAN run exactly after a kill, on public TensorFlow and Keras APIs.
 
-What Keras 3.15's ``BackupAndRestore`` restores, and what it leaves out:
+``GANBackup`` is a Keras callback (the role of ``keras.callbacks.
+BackupAndRestore``, which restarts a run killed mid-epoch from the epoch's
+first batch and does not save the metric trackers). A backup in
+``backup_dir`` is two things:
 
-* It saves ``model.save_weights`` (for a ganzoo GAN: both networks, the
-  state of ``d_optimizer`` and ``g_optimizer`` including their iterations and
-  learning rates, and the SeedGenerator state, see `GAN.save_own_variables`)
-  and a JSON file with the epoch and the batch.
-* On restart it loads the weights and hands only the **epoch** to ``fit``:
-  the batch is saved but never used, so a run killed mid-epoch redoes that
-  epoch from its first batch, on whatever data the pipeline yields first.
-* It writes the weights, then the JSON, in place: a kill during a write
-  leaves a truncated file, or new weights beside an old epoch.
-* It does not save the metric trackers, so the logs of a resumed epoch are
-  means over the resumed part only; and it backs up NaN weights like any
-  others.
+* a `tf.train.Checkpoint` (``ckpt-<n>.index`` / ``.data-*``) of every
+  variable a resumed run needs: ``model.variables`` (both networks and the
+  SeedGenerator state) and the variables of every optimizer (iterations,
+  learning rate, moments, moving averages);
+* ``state.json``, written after the checkpoint under a temporary name and
+  renamed: the checkpoint it belongs to, the step, the epoch and the batch in
+  it, the trackers' running means of a partly trained epoch, the training
+  time, and an optional ``fingerprint`` of the run. A kill at any instant
+  leaves the previous ``state.json`` naming a complete checkpoint; files of a
+  write cut short are removed at the next restore.
 
-`GANBackup` keeps Keras' files, directory and ``save_freq`` semantics and adds:
-
-* a step counter saved inside the weights file, which is written under a
-  temporary name and renamed (atomic: a kill leaves the old backup or the new
-  one, never half of one);
-* restore by step: ``fit`` starts at epoch ``step // steps_per_epoch`` and the
-  first epoch ends after its remaining batches, so every epoch ends at the
-  same step as in an uninterrupted run. The data must resume at the same step:
-  build it with `ganzoo.data.resumable_batches(..., start_step=backup.restore(gan))`;
-* the trackers' running means, restored for the partly trained epoch, so that
-  the epoch's logs equal an uninterrupted run's;
-* a check that every weight is finite before saving: NaN weights never
-  overwrite the last good backup (use `StopOnDivergence` before it to stop);
-* an optional ``fingerprint`` (e.g. the run's flags): a backup written with
-  another one is refused rather than silently mixed;
-* the training time: each backup stores the seconds trained so far, over
-  every process of the run, so that ``wall_time_s()`` of a resumed run is
-  its whole training time (the work lost after the last backup of a killed
-  process is redone, and counted once).
+On restart, `restore` loads the backup and returns the step to resume from;
+the caller passes ``initial_epoch=backup.initial_epoch`` to ``fit`` (a public
+argument) and data that resumes at the step
+(`ganzoo.data.resumable_batches(..., start_step=step)`). In the resumed epoch
+the callback gives back the trackers' running means and ends the epoch
+(``model.stop_training``) once its remaining batches are done, so every epoch
+ends at the step, and with the logs, of an uninterrupted run. Weights holding
+NaN or Inf are never backed up (use `StopOnDivergence` before it to stop).
 
 Put it last in the callback list: it must see ``stop_training`` set by the
 callbacks before it (e.g. `StopAtStep`) when it ends a resumed epoch early.
@@ -44,12 +34,12 @@ import json
 import os
 import time
 
-import h5py
 import keras
 import numpy as np
+import tensorflow as tf
 from absl import logging
 
-_STATE = "ganzoo_backup_state"
+STATE_NAME = "state.json"
 _now = time.monotonic  # replaced by the tests' clock
 
 
@@ -62,9 +52,19 @@ def _optimizers(model):
     return found
 
 
-def _first_non_finite(model):
+def state_variables(model):
+    """Every variable a resumed run needs, in a fixed order: the model's
+    variables (weights and SeedGenerator states), then each optimizer's."""
+    found, seen = [], set()
+    for variable in [*model.variables, *(v for o in _optimizers(model) for v in o.variables)]:
+        if id(variable) not in seen:
+            seen.add(id(variable))
+            found.append(variable)
+    return found
+
+
+def _first_non_finite(variables):
     """The path of the first variable holding NaN or ±Inf, or None."""
-    variables = list(model.weights) + [v for o in _optimizers(model) for v in o.variables]
     for variable in variables:
         value = np.asarray(variable.numpy())
         if value.dtype.kind == "f" and not np.isfinite(value).all():
@@ -76,7 +76,7 @@ def _json_round_trip(value):
     return json.loads(json.dumps(value))
 
 
-class GANBackup(keras.callbacks.BackupAndRestore):
+class GANBackup(keras.callbacks.Callback):
     """Backs up training every ``save_freq`` steps and at every epoch end,
     and restores it at the exact step (see the module docstring).
 
@@ -88,30 +88,47 @@ class GANBackup(keras.callbacks.BackupAndRestore):
             backup written with another fingerprint raises ValueError.
         delete_checkpoint: delete the backup when ``fit`` ends.
 
+    Attributes:
+        step: training steps done in the whole run.
+        initial_epoch: the epoch to pass to ``fit(initial_epoch=...)`` after
+            `restore` (0 without a backup).
+
     Example:
 
     ```python
     backup = GANBackup("run/backup", save_freq=100, fingerprint={"seed": 0})
     step = backup.restore(gan)  # 0 without a backup
     data = ganzoo.data.resumable_batches(examples, count, 64, seed=0, start_step=step)
-    gan.fit(data, epochs=10, steps_per_epoch=count // 64, callbacks=[backup])
+    gan.fit(data, epochs=10, steps_per_epoch=count // 64, initial_epoch=backup.initial_epoch,
+            callbacks=[backup])
     ```
     """
 
     def __init__(self, backup_dir, save_freq="epoch", fingerprint=None, delete_checkpoint=True):
-        super().__init__(backup_dir, save_freq=save_freq, delete_checkpoint=delete_checkpoint)
+        super().__init__()
+        if save_freq != "epoch" and not (isinstance(save_freq, int) and save_freq > 0):
+            raise ValueError(f"save_freq must be 'epoch' or a positive integer; got {save_freq!r}")
+        self.backup_dir = str(backup_dir)
+        self.save_freq = save_freq
+        self.delete_checkpoint = delete_checkpoint
         self.fingerprint = None if fingerprint is None else _json_round_trip(fingerprint)
-        self.step = 0  # training steps done in the whole run
+        self.step = 0
+        self.initial_epoch = 0
         self._restored = False
-        self._saved = {}  # the state stored with the restored weights
+        self._saved = {}  # the state of the restored backup
         self._steps_per_epoch = None
         self._epoch = 0
         self._batch = 0  # batches done in the current epoch
         self._skip = 0  # batches of the first epoch done before the restart
+        self._first_epoch = True
         self._ended_epoch = False
         self._last_saved_step = None
         self._seconds_before = 0.0  # trained by the earlier processes of the run
         self._process_start = None  # when this process started training
+
+    @property
+    def _state_path(self):
+        return os.path.join(self.backup_dir, STATE_NAME)
 
     def wall_time_s(self):
         """Seconds of training of the whole run: those stored in the restored
@@ -124,69 +141,115 @@ class GANBackup(keras.callbacks.BackupAndRestore):
     def restore(self, model):
         """Loads the backup into ``model`` if there is one.
 
-        Returns the step to resume from (0 without a backup). ``fit`` with
-        this callback then continues from it without loading again.
+        Returns the step to resume from (0 without a backup) and sets
+        `initial_epoch`. ``fit`` with this callback then continues from it
+        without loading again.
         """
         self.set_model(model)
         first_restore = self._process_start is None
         if first_restore:
             self._process_start = _now()
-        for stale in glob.glob(os.path.join(self.backup_dir, "tmp-*.weights.h5")):
-            os.remove(stale)  # a write cut short by a kill
-        self.step, self._saved = 0, {}
-        if os.path.exists(self._weights_path):
+        self.step, self.initial_epoch, self._saved = 0, 0, {}
+        if os.path.exists(self._state_path):
             state = self._read_state()
-            if self.fingerprint is not None and state.get("fingerprint") != self.fingerprint:
-                saved = state.get("fingerprint") or {}
-                differences = {
-                    k: (saved.get(k), self.fingerprint.get(k))
-                    for k in sorted(set(saved) | set(self.fingerprint))
-                    if saved.get(k) != self.fingerprint.get(k)
-                }
+            self._check_fingerprint(state)
+            self._remove_other_files(state["checkpoint"])
+            status = tf.train.Checkpoint(variables=state_variables(model)).read(
+                os.path.join(self.backup_dir, state["checkpoint"])
+            )
+            try:
+                status.assert_consumed()
+            except AssertionError as error:
                 raise ValueError(
-                    f"The backup in {self.backup_dir!r} was written by a different run "
-                    f"(backup vs now: {differences}). Rerun with the same settings to resume, or "
-                    f"delete {self.backup_dir!r} (or use another output directory) to start afresh."
-                )
-            model.load_weights(self._weights_path)
-            self.step, self._saved = int(state["step"]), state
+                    f"The backup in {self.backup_dir!r} does not fit this model ({error}); delete it to start afresh"
+                ) from error
+            self.step, self.initial_epoch, self._saved = int(state["step"]), int(state["epoch"]), state
             if first_restore:  # a later restore (after a divergence) keeps counting this process's time
                 self._seconds_before = float(state.get("wall_time_s", 0.0))
-            logging.info("Restored the backup of step %d from %s", self.step, self._weights_path)
+            logging.info("Restored the backup of step %d from %s", self.step, self.backup_dir)
+        elif os.path.exists(os.path.join(self.backup_dir, "latest.weights.h5")):
+            raise ValueError(
+                f"{self.backup_dir!r} holds a backup of an older ganzoo (latest.weights.h5, Keras' weights file); "
+                f"resume it with that version, or delete {self.backup_dir!r} to start afresh"
+            )
+        elif os.path.isdir(self.backup_dir):
+            self._remove_other_files(None)  # the files of a first backup cut short
         self._last_saved_step = self.step if self._saved else None
         self._restored = True
         return self.step
 
     def _read_state(self):
         try:
-            with h5py.File(self._weights_path, "r") as f:
-                return json.loads(f.attrs[_STATE])
-        except (OSError, KeyError, ValueError) as e:
+            with open(self._state_path) as f:
+                state = json.load(f)
+            int(state["step"]), int(state["epoch"]), str(state["checkpoint"])
+        except (OSError, KeyError, TypeError, ValueError) as e:
             raise ValueError(
-                f"The backup {self._weights_path!r} is unreadable or was not written by "
+                f"The backup {self._state_path!r} is unreadable or was not written by "
                 f"GANBackup ({type(e).__name__}: {e}); delete {self.backup_dir!r} to start afresh"
             ) from e
+        if not glob.glob(os.path.join(self.backup_dir, state["checkpoint"] + ".index")):
+            raise ValueError(
+                f"The backup {self._state_path!r} names the checkpoint {state['checkpoint']!r}, which is "
+                f"missing; delete {self.backup_dir!r} to start afresh"
+            )
+        return state
 
+    def _check_fingerprint(self, state):
+        if self.fingerprint is None or state.get("fingerprint") == self.fingerprint:
+            return
+        saved = state.get("fingerprint") or {}
+        differences = {
+            k: (saved.get(k), self.fingerprint.get(k))
+            for k in sorted(set(saved) | set(self.fingerprint))
+            if saved.get(k) != self.fingerprint.get(k)
+        }
+        raise ValueError(
+            f"The backup in {self.backup_dir!r} was written by a different run "
+            f"(backup vs now: {differences}). Rerun with the same settings to resume, or "
+            f"delete {self.backup_dir!r} (or use another output directory) to start afresh."
+        )
+
+    def _remove_other_files(self, checkpoint):
+        """Removes every file but state.json and ``checkpoint``'s (older
+        checkpoints, and writes cut short by a kill)."""
+        for path in glob.glob(os.path.join(self.backup_dir, "*")):
+            name = os.path.basename(path)
+            ours = name.startswith(("ckpt-", f"{STATE_NAME}.tmp-"))  # never a file GANBackup did not write
+            if not ours or (checkpoint and name.split(".")[0] == checkpoint):
+                continue
+            if os.path.isdir(path):
+                tf.io.gfile.rmtree(path)
+            else:
+                os.remove(path)
+
+    # ------------------------------------------------------------- callbacks
     def on_train_begin(self, logs=None):
         if not self._restored:
             self.restore(self.model)
         self._restored = False
+        self._first_epoch = True
         self._steps_per_epoch = (self.params or {}).get("steps")
         if self._steps_per_epoch:
-            epoch, self._skip = divmod(self.step, self._steps_per_epoch)
+            self.initial_epoch, self._skip = divmod(self.step, self._steps_per_epoch)
         else:
-            epoch, self._skip = self._saved.get("epoch", 0), 0
+            self._skip = 0
             if self._saved.get("batch"):
                 logging.warning(
-                    "The number of steps per epoch is unknown: epoch %d restarts from its first batch", epoch
+                    "The number of steps per epoch is unknown: epoch %d restarts from its first batch",
+                    self.initial_epoch,
                 )
-        # The way Keras' BackupAndRestore hands the epoch to fit.
-        self.model._initial_epoch = epoch
         if self._last_saved_step is None:
             self._epoch, self._batch = 0, 0
-            self._save_model()  # a good backup from the very start
+            self._save()  # a good backup from the very start
 
     def on_epoch_begin(self, epoch, logs=None):
+        if self._first_epoch and epoch != self.initial_epoch:
+            raise ValueError(
+                f"fit started at epoch {epoch} but the backup in {self.backup_dir!r} resumes at epoch "
+                f"{self.initial_epoch} (step {self.step}): pass initial_epoch=backup.initial_epoch to fit"
+            )
+        self._first_epoch = False
         self._epoch, self._batch = epoch, self._skip
         saved = self._saved
         if self._skip and (saved.get("epoch"), saved.get("batch")) == (epoch, self._skip):
@@ -195,12 +258,11 @@ class GANBackup(keras.callbacks.BackupAndRestore):
                 for variable, value in zip(metric.variables, saved.get("trackers", {}).get(metric.name, [])):
                     variable.assign(value)
 
-    # ------------------------------------------------------------------ save
     def on_train_batch_end(self, batch, logs=None):
         self.step += 1
         self._batch += 1
         if isinstance(self.save_freq, int) and self.step % self.save_freq == 0:
-            self._save_model()
+            self._save()
         if self._skip and self._batch >= (self._steps_per_epoch or float("inf")) and not self.model.stop_training:
             # The resumed epoch has had all its batches: end it where an
             # uninterrupted run ends it (on_epoch_end lets training go on).
@@ -213,49 +275,56 @@ class GANBackup(keras.callbacks.BackupAndRestore):
             self.model.stop_training = False
             self._ended_epoch = False
         self._epoch, self._batch = epoch + 1, 0
-        self._save_model()
+        self._save()
 
     def on_train_end(self, logs=None):
-        self._save_model()
-        self.model._initial_epoch = None
-        super().on_train_end(logs)  # deletes the backup if delete_checkpoint
+        self._save()
+        self.initial_epoch = self._position()[0]
+        if self.delete_checkpoint and os.path.isdir(self.backup_dir):
+            tf.io.gfile.rmtree(self.backup_dir)
 
     def backup_now(self):
         """Saves the current state (e.g. after lowering a learning rate)."""
         self._last_saved_step = None
-        return self._save_model()
+        return self._save()
 
+    # ------------------------------------------------------------------ save
     def _position(self):
         """(epoch, batches done in it) at the current step."""
         if self._steps_per_epoch:
             return divmod(self.step, self._steps_per_epoch)
         return self._epoch, self._batch
 
-    def _save_model(self):
-        """Writes the backup atomically; returns False when it refused to."""
+    def _save(self):
+        """Writes a checkpoint, then state.json naming it; returns False when it refused to."""
         if self._last_saved_step == self.step:
             return True
-        bad = _first_non_finite(self.model)
+        variables = state_variables(self.model)
+        bad = _first_non_finite(variables)
         if bad is not None:
             logging.warning(
                 "Not backing up step %d: %s holds NaN or Inf; the backup of step %s is kept",
                 self.step, bad, self._last_saved_step,
             )
             return False
+        previous = self._read_state()["checkpoint"] if os.path.exists(self._state_path) else None
+        number = int(previous.split("-")[1]) + 1 if previous else 1
+        checkpoint = f"ckpt-{number}"
+        os.makedirs(self.backup_dir, exist_ok=True)
+        tf.train.Checkpoint(variables=variables).write(os.path.join(self.backup_dir, checkpoint))
         epoch, batch = self._position()
         state = {
-            "step": self.step, "epoch": epoch, "batch": batch, "fingerprint": self.fingerprint,
-            "wall_time_s": round(self.wall_time_s(), 3),
+            "checkpoint": checkpoint, "step": self.step, "epoch": epoch, "batch": batch,
+            "fingerprint": self.fingerprint, "wall_time_s": round(self.wall_time_s(), 3),
         }
         if batch:
             state["trackers"] = {
                 m.name: [np.asarray(v.numpy()).tolist() for v in m.variables] for m in self.model.metrics
             }
-        os.makedirs(self.backup_dir, exist_ok=True)
-        temporary = os.path.join(self.backup_dir, f"tmp-{os.getpid()}.weights.h5")
-        self.model.save_weights(temporary, overwrite=True)
-        with h5py.File(temporary, "r+") as f:
-            f.attrs[_STATE] = json.dumps(state)
-        os.replace(temporary, self._weights_path)
+        temporary = f"{self._state_path}.tmp-{os.getpid()}"
+        with open(temporary, "w") as f:
+            json.dump(state, f)
+        os.replace(temporary, self._state_path)  # the new backup is complete from here on
+        self._remove_other_files(checkpoint)
         self._last_saved_step = self.step
         return True

@@ -9,7 +9,12 @@ for any D that separates the two distributions perfectly.
 
 ``TrainingHealth`` watches the meters every ganzoo GAN logs when
 ``track_meters=True`` (``g_grad_norm``, ``d_real``, ``d_fake``) and warns,
-once per problem, when it sees this picture.
+once per problem, when it sees this picture. It also flags a D whose outputs
+have exploded (far too high a learning rate): a D loss above ``max_d_loss``
+means logits beyond ±``max_d_loss`` on the samples D gets wrong, where the
+sigmoid is flat (σ'(50) ≈ 2e-22), whatever the mean D outputs say.
+`python -m ganzoo.train` prints its ``problems`` at the end of a run and
+writes them to ``metrics.json``.
 """
 
 import math
@@ -33,17 +38,22 @@ class TrainingHealth(keras.callbacks.Callback):
       ``collapse_ratio`` × the largest value seen in this ``fit``, or below
       ``min_grad_norm``.
     * **Saturated discriminator**: ``d_real ≥ saturation`` and
-      ``d_fake ≤ 1 − saturation`` (D's outputs as probabilities; skipped for
-      critics whose outputs are not logits, e.g. WGAN).
+      ``d_fake ≤ 1 − saturation`` (D's outputs as probabilities), or
+      ``d_loss > max_d_loss`` (D's logits have exploded). Skipped for
+      critics whose outputs are not logits, e.g. WGAN.
 
     Args:
         collapse_ratio: relative collapse threshold of ``g_grad_norm``.
         min_grad_norm: absolute threshold of ``g_grad_norm``.
         saturation: D's confidence that counts as saturated, in (0.5, 1).
         patience: consecutive bad checks before warning.
+        max_d_loss: D loss above which D's logits count as exploded.
 
     Attributes:
         messages: the warnings issued so far, in order.
+        problems: ``{problem: message}`` of the warnings issued so far
+            (``"vanishing_gradient"``, ``"saturated_discriminator"``,
+            ``"missing_meters"``); empty for a healthy run.
 
     Example:
 
@@ -52,7 +62,7 @@ class TrainingHealth(keras.callbacks.Callback):
     ```
     """
 
-    def __init__(self, collapse_ratio=0.01, min_grad_norm=1e-6, saturation=0.99, patience=20):
+    def __init__(self, collapse_ratio=0.01, min_grad_norm=1e-6, saturation=0.99, patience=20, max_d_loss=50.0):
         super().__init__()
         if not 0 < collapse_ratio < 1:
             raise ValueError(f"collapse_ratio must be in (0, 1); got {collapse_ratio!r}")
@@ -62,12 +72,15 @@ class TrainingHealth(keras.callbacks.Callback):
             raise ValueError(f"saturation must be in (0.5, 1); got {saturation!r}")
         if not isinstance(patience, int) or patience < 1:
             raise ValueError(f"patience must be a positive integer; got {patience!r}")
+        if not max_d_loss > 0:
+            raise ValueError(f"max_d_loss must be > 0; got {max_d_loss!r}")
+        self.max_d_loss = float(max_d_loss)
         self.collapse_ratio = float(collapse_ratio)
         self.min_grad_norm = float(min_grad_norm)
         self.saturation = float(saturation)
         self.patience = patience
         self.messages = []
-        self._warned = set()
+        self.problems = {}
         self._reset()
 
     def _reset(self):
@@ -106,6 +119,16 @@ class TrainingHealth(keras.callbacks.Callback):
         )
         if getattr(self.model, "outputs_are_logits", True) and "d_real" in logs and "d_fake" in logs:
             d_real, d_fake = float(logs["d_real"]), float(logs["d_fake"])
+            d_loss = float(logs.get("d_loss", 0.0))
+            if d_loss > self.max_d_loss:
+                self._count(
+                    "saturated_discriminator", True,
+                    f"The discriminator has saturated: its loss d_loss = {d_loss:.3g} means logits beyond "
+                    f"±{self.max_d_loss:g} on the samples it gets wrong (D(x) = {d_real:.3f}, D(G(z)) = "
+                    f"{d_fake:.3f}), where the sigmoid is flat: its outputs have exploded and G learns "
+                    "nothing useful. The learning rates are far too high: lower them.",
+                )
+                return
             self._count(
                 "saturated_discriminator",
                 d_real >= self.saturation and d_fake <= 1.0 - self.saturation,
@@ -122,8 +145,8 @@ class TrainingHealth(keras.callbacks.Callback):
             self._warn(problem, message)
 
     def _warn(self, problem, message):
-        if problem in self._warned:
+        if problem in self.problems:
             return
-        self._warned.add(problem)
+        self.problems[problem] = message
         self.messages.append(message)
         warnings.warn(message, TrainingHealthWarning, stacklevel=2)

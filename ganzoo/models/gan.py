@@ -162,7 +162,7 @@ class GAN(SamplingMixin, SerializationMixin, keras.Model):
     # ------------------------------------------------------- Algorithm 1
     def train_step(self, data):
         real_images, condition = unpack_batch(data)
-        check_images(real_images, self.image_shape)
+        real_images = check_images(real_images, self.image_shape)
         slices = self.real_batches_per_step
         for i in range(self.d_steps):
             real_i = discriminator_slice(real_images, i % slices, slices)
@@ -338,7 +338,7 @@ class GAN(SamplingMixin, SerializationMixin, keras.Model):
         included, and G's loss is ``generator_loss`` on D's outputs on fakes.
         """
         real_images, condition = unpack_batch(data)
-        check_images(real_images, self.image_shape)
+        real_images = check_images(real_images, self.image_shape)
         z = distribute.replica_rows(
             tf.random.stateless_normal, _batch_size(real_images), (self.latent_dim,), [self.seed or 0, 2]
         )

@@ -1,9 +1,9 @@
-"""`GANBackup`: exact resume mid-epoch, atomic files, no NaN backups, fingerprints."""
+"""`GANBackup`: exact resume mid-epoch, atomic files, no NaN backups, fingerprints,
+on tf.train.Checkpoint and public Keras APIs."""
 
 import json
 import os
 
-import h5py
 import keras
 import numpy as np
 import pytest
@@ -35,8 +35,8 @@ def state(gan):
 
 
 def saved_state(backup_dir):
-    with h5py.File(os.path.join(backup_dir, "latest.weights.h5"), "r") as f:
-        return json.loads(f.attrs["ganzoo_backup_state"])
+    with open(os.path.join(backup_dir, "state.json")) as f:
+        return json.load(f)
 
 
 class Killed(Exception):
@@ -58,7 +58,7 @@ class Crash(keras.callbacks.Callback):
 def fit(gan, backup, start_step=0, callbacks=()):
     return gan.fit(
         stream(start_step), epochs=EPOCHS, steps_per_epoch=STEPS_PER_EPOCH, verbose=0,
-        callbacks=[*callbacks, backup],
+        initial_epoch=backup.initial_epoch, callbacks=[*callbacks, backup],
     )
 
 
@@ -92,11 +92,20 @@ def test_a_write_cut_short_leaves_the_previous_backup(tmp_path):
     backup_dir = tmp_path / "backup"
     with pytest.raises(Killed):
         fit(gan, GANBackup(str(backup_dir), save_freq=2), callbacks=[Crash(5)])
-    # A kill in the middle of the next save leaves a partial temporary file.
-    (backup_dir / "tmp-12345.weights.h5").write_bytes(b"\x89HDF\r\n\x1a\n truncated")
-    resumed = make_gan()
+    kept = sorted(os.listdir(backup_dir))
+    checkpoint = saved_state(backup_dir)["checkpoint"]
+    assert kept == [f"{checkpoint}.data-00000-of-00001", f"{checkpoint}.index", "state.json"]
+    # A kill in the middle of the next save leaves a partial checkpoint, or a
+    # complete one that state.json does not name yet, or a partial state file.
+    (backup_dir / "ckpt-98_temp").mkdir()
+    (backup_dir / "ckpt-98_temp" / "part-00000-of-00001.data-00000-of-00001").write_bytes(b"half")
+    (backup_dir / "ckpt-99.index").write_bytes(b"truncated")
+    (backup_dir / "state.json.tmp-12345").write_text('{"step": 6, "che')
+    resumed = make_gan(seed=3)
     assert GANBackup(str(backup_dir), save_freq=2).restore(resumed) == 4
-    assert os.listdir(backup_dir) == ["latest.weights.h5"]
+    assert sorted(os.listdir(backup_dir)) == kept
+    for a, b in zip(state(gan)[:-1], state(resumed)[:-1]):
+        assert a.shape == b.shape
 
 
 def test_non_finite_weights_never_overwrite_the_last_good_backup(tmp_path):
@@ -126,9 +135,39 @@ def test_a_backup_written_with_other_settings_is_refused(tmp_path):
 def test_an_unreadable_backup_is_a_clear_error(tmp_path):
     backup_dir = tmp_path / "backup"
     backup_dir.mkdir()
-    (backup_dir / "latest.weights.h5").write_bytes(b"not hdf5")
-    with pytest.raises(ValueError, match="latest.weights.h5.*unreadable.*start afresh"):
+    (backup_dir / "state.json").write_text("not json")
+    with pytest.raises(ValueError, match="state.json.*unreadable.*start afresh"):
         GANBackup(str(backup_dir)).restore(make_gan())
+    (backup_dir / "state.json").write_text('{"checkpoint": "ckpt-7", "step": 3, "epoch": 0}')
+    with pytest.raises(ValueError, match="names the checkpoint 'ckpt-7', which is missing"):
+        GANBackup(str(backup_dir)).restore(make_gan())
+
+
+def test_a_backup_of_an_older_ganzoo_is_refused_not_deleted(tmp_path):
+    (tmp_path / "latest.weights.h5").write_bytes(b"an older backup")
+    with pytest.raises(ValueError, match="older ganzoo.*resume it with that version"):
+        GANBackup(str(tmp_path)).restore(make_gan())
+    assert (tmp_path / "latest.weights.h5").read_bytes() == b"an older backup"
+
+
+def test_fit_must_start_at_the_restored_epoch(tmp_path):
+    with pytest.raises(Killed):
+        fit(make_gan(), GANBackup(str(tmp_path), save_freq=1), callbacks=[Crash(7)])
+    backup = GANBackup(str(tmp_path))
+    assert backup.restore(make_gan()) == 6 and backup.initial_epoch == 1  # the kill lost step 7
+    with pytest.raises(ValueError, match="fit started at epoch 0 .* resumes at epoch 1 .*initial_epoch=backup"):
+        backup.model.fit(stream(6), epochs=EPOCHS, steps_per_epoch=STEPS_PER_EPOCH, verbose=0, callbacks=[backup])
+
+
+def test_the_backup_is_built_on_public_apis_only():
+    """No Keras private attribute, no write into Keras' own files (issue 21)."""
+    import inspect
+
+    from ganzoo.callbacks import backup as module
+
+    source = inspect.getsource(module)
+    for private in ("_weights_path", "_initial_epoch", "h5py", "BackupAndRestore)", "save_weights"):
+        assert private not in source, private
 
 
 class Tick(keras.callbacks.Callback):

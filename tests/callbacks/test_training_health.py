@@ -78,3 +78,37 @@ def test_a_minimax_gan_with_a_perfect_discriminator_triggers_both_warnings():
 def test_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         TrainingHealth(**kwargs)
+
+
+def test_exploded_logits_count_as_a_saturated_discriminator():
+    """At a learning rate of 1e6 the mean D outputs look tame (0.96 / 0.07) but
+    d_loss is ~1e14: D's logits are far beyond where the sigmoid is flat."""
+    callback = TrainingHealth(patience=2)
+    callback.on_train_begin()
+    exploded = {**HEALTHY, "d_real": 0.96, "d_fake": 0.07, "d_loss": 1.1e14}
+    assert feed(callback, [exploded]) == []  # patience
+    caught = feed(callback, [exploded] * 3)
+    assert len(caught) == 1 and "d_loss = 1.1e+14" in str(caught[0].message)
+    assert list(callback.problems) == ["saturated_discriminator"]
+    assert callback.problems["saturated_discriminator"] == str(caught[0].message)
+
+
+@pytest.mark.slow
+def test_a_run_at_learning_rate_1e6_reports_a_saturated_discriminator(tmp_path):
+    """python -m ganzoo.train ends "Done", and says D saturated, in its summary and metrics.json."""
+    import json
+    import subprocess
+    import sys
+
+    if ganzoo.data.idx.find_dir() is None:
+        pytest.skip("apt-get install dataset-fashion-mnist")
+    done = subprocess.run(
+        [sys.executable, "-m", "ganzoo.train", "--steps=40", "--batch_size=64", "--d_learning_rate=1e6",
+         "--g_learning_rate=1e6", "--export=false", "--verbose=0", "--num_samples=4", f"--output_dir={tmp_path}"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "training health: saturated_discriminator" in done.stdout
+    assert "The discriminator has saturated" in done.stdout
+    health = json.loads((tmp_path / "metrics.json").read_text())["health"]
+    assert list(health) == ["saturated_discriminator"]

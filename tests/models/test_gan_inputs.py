@@ -75,3 +75,13 @@ def test_the_same_seed_gives_bit_identical_samples(tmp_path):
     np.testing.assert_array_equal(samples, twin.generate(10, seed=7))
     np.testing.assert_array_equal(samples, save_and_reload(gan, tmp_path).generate(10, seed=7))
     assert not np.array_equal(samples, gan.generate(10, seed=8))
+
+
+def test_fit_refuses_images_with_nan_or_outside_the_model_range():
+    gan = tiny_gan(compiled=True)
+    images = random_images(16)
+    images[3, 0, 0, 0] = np.nan
+    with pytest.raises(tf.errors.InvalidArgumentError, match="NaN or Inf"):
+        gan.fit(images, batch_size=8, epochs=1, verbose=0)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="to_model_range"):
+        gan.fit((random_images(16) + 1) * 127.5, batch_size=8, epochs=1, verbose=0)
