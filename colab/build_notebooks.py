@@ -26,6 +26,7 @@ COLAB_DIR = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, COLAB_DIR)
 
 from notebook_sources import (  # noqa: E402
+    conditional,
     inception_score,
     minimax_game,
     mode_collapse,
@@ -38,7 +39,7 @@ CELL_TIMEOUT_S = 1800
 
 
 # In reading order.
-NOTEBOOKS = [quickstart, minimax_game, wasserstein, mode_collapse, inception_score]
+NOTEBOOKS = [quickstart, minimax_game, wasserstein, mode_collapse, inception_score, conditional]
 
 
 def build(prefixes=None):
@@ -63,10 +64,11 @@ def build(prefixes=None):
     return paths
 
 
-# stderr lines of no interest to a reader: TensorFlow's C++ start-up logs and
-# Keras' note that a tf.data.Dataset ignores fit(shuffle=True).
+# stderr lines of no interest to a reader: TensorFlow's C++ start-up logs,
+# Keras' note that a tf.data.Dataset ignores fit(shuffle=True), and
+# tensorflow_hub's import of the deprecated pkg_resources.
 NOISE = ("WARNING: All log messages before absl", "I0000 ", "W0000 ", "E0000 ", "To enable the following",
-         "This TensorFlow binary", "`shuffle=True` was passed", "self.data_adapter = ")
+         "This TensorFlow binary", "`shuffle=True` was passed", "self.data_adapter = ", "pkg_resources")
 
 
 def _drop_noise(notebook):

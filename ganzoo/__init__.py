@@ -30,5 +30,6 @@ from ganzoo.models import (
     MinibatchDiscriminationGAN,
     VanillaGAN,
 )
+from ganzoo.models import ACGAN, ConditionalGAN
 
 __version__ = "0.1.0"

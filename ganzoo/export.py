@@ -16,6 +16,22 @@ seed)``.
 A conditional generator (inputs ``[z, labels]``) gets the same three
 signatures, each with a ``labels`` argument after the others (``sample(num,
 seed, labels)`` takes one label per image).
+
+A class-conditional generator (a GAN with ``num_classes``, e.g.
+`ganzoo.ConditionalGAN`, or ganzoo's conditional nets, whose G has a
+"label_embedding") gets checked class labels instead:
+
+* ``serving_default(z, labels)``: labels int32 (None,), one per z;
+* ``uint8(z, labels)``;
+* ``sample(num, seed, labels)``: labels int32, one label for all samples
+  (a scalar or shape (1,)) or one per sample (shape (num,)); returns
+  ``{"images", "z", "labels"}``;
+* ``num_classes()``: ``{"num_classes": int32 scalar}``, so that a user (or
+  ``ganzoo.sample --labels=all``) knows the labels' range.
+
+Each checks its labels inside the graph (``tf.debugging`` asserts): a label
+outside [0, num_classes) or a labels batch of the wrong size fails with an
+InvalidArgumentError that says so; a float label is refused by the signature.
 """
 
 import os
@@ -46,6 +62,9 @@ def export_generator(model, path):
 
     z_spec = tf.TensorSpec((None, latent_dim), tf.float32, name="z")
     if len(generator.inputs) > 1:
+        num_classes = _num_classes_of(model, generator)
+        if num_classes is not None:
+            return _export_class_conditional(generator, path, z_spec, num_classes)
         return _export_conditional(generator, path, z_spec)
 
     def images_of(z):
@@ -103,5 +122,83 @@ def _export_conditional(generator, path, z_spec):
     archive.add_endpoint("serving_default", generate)
     archive.add_endpoint("uint8", generate_uint8)
     archive.add_endpoint("sample", sample)
+    archive.write_out(path, verbose=False)
+    return path
+
+
+# ----------------------------------------------------- conditional generators
+def _num_classes_of(model, generator):
+    """The GAN's ``num_classes``, else the size of G's "label_embedding"
+    (ganzoo's conditional nets), else None (a condition other than labels)."""
+    num_classes = getattr(model, "num_classes", None)
+    if num_classes is None:
+        embedding = next((l for l in generator.layers if l.name == "label_embedding"), None)
+        num_classes = getattr(embedding, "input_dim", None)
+    return None if num_classes is None else int(num_classes)
+
+
+def check_labels_in_graph(labels, num_classes, batch_size=None):
+    """``labels`` as int32 after graph-side checks: every label in [0,
+    num_classes), and (when ``batch_size`` is given) one label per example."""
+    labels = tf.convert_to_tensor(labels)
+    checks = [
+        tf.debugging.assert_greater_equal(labels, 0, message=f"labels must be in [0, {num_classes})"),
+        tf.debugging.assert_less(labels, num_classes, message=f"labels must be in [0, {num_classes})"),
+    ]
+    if batch_size is not None:
+        checks.append(tf.debugging.assert_equal(
+            tf.shape(labels)[0], batch_size, message="labels must hold one label per z (same batch size)"
+        ))
+    with tf.control_dependencies(checks):
+        return tf.identity(labels)
+
+
+def _export_class_conditional(generator, path, z_spec, num_classes):
+    """`export_generator` for G(z, labels) with class labels, checked in the graph."""
+    latent_dim = z_spec.shape[-1]
+
+    def images_of(z, labels):
+        labels = check_labels_in_graph(labels, num_classes, tf.shape(z)[0])
+        return tf.cast(generator([z, labels], training=False), tf.float32)
+
+    labels_spec = tf.TensorSpec((None,), tf.int32, name="labels")
+
+    @tf.function(input_signature=[z_spec, labels_spec])
+    def generate(z, labels):
+        return {"images": images_of(z, labels)}
+
+    @tf.function(input_signature=[z_spec, labels_spec])
+    def generate_uint8(z, labels):
+        return {"images": to_uint8(images_of(z, labels))}
+
+    @tf.function(input_signature=[
+        tf.TensorSpec((), tf.int32, name="num"),
+        tf.TensorSpec((), tf.int32, name="seed"),
+        tf.TensorSpec(None, tf.int32, name="labels"),  # a scalar, (1,) or (num,)
+    ])
+    def sample(num, seed, labels):
+        size = tf.size(labels)
+        checks = [
+            tf.debugging.assert_less_equal(tf.rank(labels), 1, message="labels must be a scalar or a vector"),
+            tf.debugging.assert_equal(
+                tf.logical_or(tf.equal(size, 1), tf.equal(size, num)), True,
+                message="labels must hold one label for all samples or one label per sample (num of them)",
+            ),
+        ]
+        with tf.control_dependencies(checks):
+            labels = tf.broadcast_to(tf.reshape(labels, [-1]), tf.reshape(num, [1]))
+        z = tf.random.stateless_normal(tf.stack([num, latent_dim]), seed=tf.stack([seed, 0]))
+        return {"images": images_of(z, labels), "z": z, "labels": labels}
+
+    @tf.function(input_signature=[])
+    def classes():
+        return {"num_classes": tf.constant(num_classes, tf.int32)}
+
+    archive = keras.export.ExportArchive()
+    archive.track(generator)
+    archive.add_endpoint("serving_default", generate)
+    archive.add_endpoint("uint8", generate_uint8)
+    archive.add_endpoint("sample", sample)
+    archive.add_endpoint("num_classes", classes)
     archive.write_out(path, verbose=False)
     return path

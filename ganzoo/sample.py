@@ -2,6 +2,8 @@ r"""Sample a picture from a pretrained or exported generator.
 
     python -m ganzoo.sample --model=fashion_mnist_vanilla --num=64 --seed=0 --out=grid.png
     python -m ganzoo.sample --model_dir=runs/default/generator --trust --out=grid.png
+    python -m ganzoo.sample --model=fashion_mnist_conditional --labels=7   # 64 sneakers
+    python -m ganzoo.sample --model=fashion_mnist_conditional --labels=all # one row per class
 
 ``--model`` is a zoo name (`ganzoo.zoo.list_models()`), an http(s) URL of a
 model archive with ``--sha256``, or a ``.keras`` file (loaded in Keras' safe
@@ -32,6 +34,8 @@ def define_flags():
     flags.DEFINE_integer("num", 64, "Number of samples.")
     flags.DEFINE_integer("seed", 0, "Seed of z; the same seed gives the same picture.")
     flags.DEFINE_string("out", "grid.png", "PNG file to write.")
+    flags.DEFINE_string("labels", None, "Class-conditional generators: one label for all samples (7), one per "
+                        "sample (1,2,3), or 'all': one row per class. Default: sample i gets label i mod classes.")
 
 
 def load_sampler(model=None, *, model_dir=None, trust=False, sha256=None):
@@ -119,25 +123,36 @@ def _saved_model_sampler(path, batch_size=250):
         raise ValueError(f"The SavedModel {path!r} has no serving_default signature; got {sorted(signatures)}")
     signature = signatures["serving_default"]
     _, inputs = signature.structured_input_signature
-    if set(inputs) != {"z"}:
+    # A class-conditional generator also takes labels and tells its num_classes().
+    num_classes = int(loaded.num_classes()["num_classes"]) if "num_classes" in signatures else None
+    if set(inputs) != ({"z"} if num_classes is None else {"z", "labels"}):
         raise ValueError(
             f"The serving_default signature of {path!r} takes {sorted(inputs)}; expected a "
-            f"generator taking 'z' (see ganzoo.export)"
+            f"generator taking 'z', or 'z' and 'labels' with a num_classes signature (see ganzoo.export)"
         )
     latent_dim = inputs["z"].shape[-1]
 
-    @tf.function(input_signature=[tf.TensorSpec((None, latent_dim), tf.float32)])
-    def generate(z):
-        outputs = signature(z=z)
+    def generate(z, labels):
+        outputs = signature(z=z) if labels is None else signature(z=z, labels=labels)
         if "images" not in outputs:
             raise ValueError(f"The generator {path!r} returns {sorted(outputs)}, not 'images'")
-        return tf.cast(outputs["images"], tf.float32)
+        return tf.cast(outputs["images"], tf.float32).numpy()
 
-    def sample(num, seed):
+    def sample(num, seed, labels=None):
+        if num_classes is not None:
+            from ganzoo.models.conditional_gan import check_class_labels
+
+            labels = check_class_labels(np.arange(num) % num_classes if labels is None else labels, num, num_classes)
+        elif labels is not None:
+            raise ValueError(f"The generator {path!r} is not class-conditional; it takes no labels")
         z = tf.random.stateless_normal((num, latent_dim), seed=[seed, 0])
-        return np.concatenate([generate(z[i : i + batch_size]).numpy() for i in range(0, num, batch_size)])
+        return np.concatenate([
+            generate(z[i : i + batch_size], None if labels is None else tf.constant(labels[i : i + batch_size]))
+            for i in range(0, num, batch_size)
+        ])
 
     sample.loaded = loaded
+    sample.num_classes = num_classes
     return sample
 
 
@@ -148,15 +163,37 @@ def main(argv):
         from ganzoo import zoo
 
         raise app.UsageError(f"Pass one of --model (zoo models: {zoo.list_models()}) and --model_dir")
+    import numpy as np
+
     from ganzoo import command_checks
-    from ganzoo.utils.image_grid import samples_picture, write_png
+    from ganzoo.cli import FlagError
+    from ganzoo.utils.image_grid import image_grid, samples_picture, write_png
 
     command_checks.check_sample_flags(FLAGS)  # before the model is loaded
 
     sample = load_sampler(FLAGS.model, model_dir=FLAGS.model_dir, trust=FLAGS.trust, sha256=FLAGS.sha256)
-    samples = sample(FLAGS.num, FLAGS.seed)
-    write_png(FLAGS.out, samples_picture(samples))
-    print(f"Wrote {FLAGS.num} samples to {FLAGS.out}")
+    num, labels, columns = FLAGS.num, None, None
+    if FLAGS.labels is not None:
+        # The sampler is a function, or a bound method of a ZooModel or a GAN.
+        num_classes = getattr(getattr(sample, "__self__", sample), "num_classes", None)
+        if num_classes is None:
+            raise FlagError(f"--labels={FLAGS.labels}: this generator is not class-conditional")
+        if FLAGS.labels == "all":  # one row per class
+            columns = max(1, num // num_classes)
+            labels, num = np.repeat(np.arange(num_classes), columns), columns * num_classes
+        else:
+            try:
+                labels = [int(label) for label in FLAGS.labels.split(",")]
+            except ValueError:
+                raise FlagError(f"--labels must be an integer, integers joined by commas, or 'all'; "
+                                     f"got {FLAGS.labels!r}") from None
+    try:
+        samples = sample(num, FLAGS.seed) if labels is None else sample(num, FLAGS.seed, labels=labels)
+    except ValueError as error:
+        raise FlagError(f"--labels={FLAGS.labels}: {error}") if labels is not None else error
+    picture = samples_picture(samples) if columns is None else image_grid(samples, columns=columns)
+    write_png(FLAGS.out, picture)
+    print(f"Wrote {num} samples to {FLAGS.out}")
 
 
 if __name__ == "__main__":

@@ -59,7 +59,7 @@ def _fit_schedule(steps, epochs, batches_per_epoch):
     return math.ceil(steps / per_epoch), per_epoch
 
 
-def build(model_name, loss, model_args, data_shape, latent_dim, seed, d_steps, track_meters):
+def build(model_name, loss, model_args, data_shape, latent_dim, seed, d_steps, track_meters, num_classes=None):
     """Builds and returns an uncompiled GAN of the variant ``model_name``."""
     from ganzoo import architectures, models
 
@@ -67,7 +67,11 @@ def build(model_name, loss, model_args, data_shape, latent_dim, seed, d_steps, t
     kwargs = dict(model_args)
     if loss is not None:
         kwargs["loss"] = loss
-    generator, discriminator = architectures.default_networks(cls, data_shape, latent_dim)
+    if num_classes is not None:  # a class-conditional variant: its nets and the model take num_classes
+        kwargs["num_classes"] = num_classes
+    generator, discriminator = (
+        cls.build_networks(data_shape, latent_dim, num_classes=num_classes) if num_classes is not None
+        else architectures.default_networks(cls, data_shape, latent_dim))
     return cls(
         generator=generator,
         discriminator=discriminator,
@@ -171,13 +175,15 @@ def _train_in(output_dir, f, model_args, strategy, extra_callbacks):
     if f.deterministic:
         tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(f.seed)
+    conditional = getattr(ganzoo.models.get(f.model), "conditional", False)  # trains on (images, labels)
     examples, count = ganzoo.data.load_examples(
-        f.dataset, seed=f.seed, data_dir=f.data_dir, num_samples=f.mixture_points
+        f.dataset, seed=f.seed, data_dir=f.data_dir, num_samples=f.mixture_points, with_labels=conditional
     )
     if count < f.batch_size:
         raise FlagError(f"{f.dataset!r} has {count} examples, fewer than --batch_size={f.batch_size}")
     ganzoo.data.check_examples(examples)  # finite, images in [-1, 1]: else a clear error, not garbage
-    data_shape = tuple(examples.element_spec.shape)
+    data_shape = tuple((examples.element_spec[0] if conditional else examples.element_spec).shape)
+    num_classes = ganzoo.data.num_classes(f.dataset, f.data_dir) if conditional else None
     latent_dim = f.latent_dim or (128 if len(data_shape) == 3 else 2)
     reference = ganzoo.data.MIXTURES[f.dataset].centers if f.dataset in ganzoo.data.MIXTURES else None
     epochs, steps_per_epoch = _fit_schedule(f.steps, f.epochs, count // f.batch_size)
@@ -185,7 +191,8 @@ def _train_in(output_dir, f, model_args, strategy, extra_callbacks):
     total_steps = f.steps if f.steps is not None else epochs * steps_per_epoch
 
     def make():
-        gan = build(f.model, f.loss, model_args, data_shape, latent_dim, f.seed, f.d_steps, f.track_meters)
+        gan = build(f.model, f.loss, model_args, data_shape, latent_dim, f.seed, f.d_steps, f.track_meters,
+                    num_classes)
         d_optimizer, g_optimizer = optimizers_for(
             gan, f.d_learning_rate, f.g_learning_rate, f.g_ema, f.final_learning_rate, total_steps
         )

@@ -143,3 +143,107 @@ def tiny_conditional_networks(num_classes=3, image_shape=(4, 4, 1), latent_dim=L
     h = keras.layers.Dense(8, activation="relu", kernel_initializer=init)(h)
     discriminator = keras.Model([x, label], keras.layers.Dense(1, kernel_initializer=init)(h), name="conditional_d")
     return generator, discriminator
+
+
+# ------------------------------------------------ class-conditional GANs
+NUM_CLASSES = 4
+
+
+def tiny_conditional_gan(cls=None, image_shape=IMAGE_SHAPE, num_classes=NUM_CLASSES, seed=0, **kwargs):
+    """A compiled class-conditional GAN (``ganzoo.ConditionalGAN`` by default)
+    on small conditional DCGAN nets (points for a 1-D ``image_shape``), seeded."""
+    cls = cls or ganzoo.ConditionalGAN
+    keras.utils.set_random_seed(seed)
+    conditioning = "auxiliary" if issubclass(cls, ganzoo.ACGAN) else kwargs.pop("conditioning", "projection")
+    if len(image_shape) == 3:
+        generator = ganzoo.architectures.conditional_dcgan_generator(
+            image_shape, LATENT_DIM, num_classes, embedding_dim=4, base_filters=8
+        )
+        discriminator = ganzoo.architectures.conditional_dcgan_discriminator(
+            image_shape, num_classes, conditioning, embedding_dim=4, base_filters=8
+        )
+    else:
+        generator = ganzoo.architectures.conditional_mlp_generator(
+            LATENT_DIM, image_shape[0], num_classes, embedding_dim=4, hidden_units=(16,)
+        )
+        discriminator = ganzoo.architectures.conditional_mlp_discriminator(
+            image_shape[0], num_classes, conditioning, embedding_dim=4, hidden_units=(16,)
+        )
+    gan = cls(generator=generator, discriminator=discriminator, latent_dim=LATENT_DIM, num_classes=num_classes,
+              seed=seed, **kwargs)
+    gan.compile()
+    return gan
+
+
+def random_labels(num=32, num_classes=NUM_CLASSES, seed=0):
+    """int64 labels in [0, num_classes), as `ganzoo.data.load` yields them."""
+    return np.random.default_rng(seed).integers(0, num_classes, num).astype("int64")
+
+
+def run_train_cli(*args):
+    """Parses ``args`` as `python -m ganzoo.train` flags and runs the job in
+    this process; returns its metrics dict."""
+    from absl import flags
+
+    from ganzoo import train
+
+    flags.FLAGS.unparse_flags()
+    flags.FLAGS(["ganzoo.train", "--verbose=0", "--num_samples=16", *args])
+    try:
+        return train.train(flags.FLAGS)
+    finally:
+        flags.FLAGS.unparse_flags()
+
+
+_MIRRORED_SCRIPT = """
+import json, sys
+import numpy as np
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+import keras
+import ganzoo
+from helpers import tiny_conditional_gan, random_labels
+
+cls = ganzoo.models.MODELS[sys.argv[1]]
+points = np.random.default_rng(1).uniform(-1, 1, (16, 2)).astype("float32")
+labels = random_labels(16)
+def make():
+    gan = tiny_conditional_gan(cls, image_shape=(2,), seed=3)
+    gan.compile(d_optimizer=keras.optimizers.SGD(0.05), g_optimizer=keras.optimizers.SGD(0.05))
+    return gan
+def weights(gan):
+    return gan.generator.get_weights() + gan.discriminator.get_weights()
+single = make()
+initial = weights(single)
+single.fit(points, labels, batch_size=16, epochs=1, verbose=0, shuffle=False)
+strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+with strategy.scope():
+    mirrored = make()
+    mirrored.generator.set_weights(initial[: len(mirrored.generator.weights)])
+    mirrored.discriminator.set_weights(initial[len(mirrored.generator.weights) :])
+mirrored.fit(points, labels, batch_size=16, epochs=1, verbose=0, shuffle=False)
+pairs = list(zip(weights(single), weights(mirrored)))
+print(json.dumps({
+    "max_weight_diff": max(float(np.abs(a - b).max()) for a, b in pairs),
+    "moved": max(float(np.abs(a - b).max()) for a, b in zip(initial, weights(single))),
+    "replicas": strategy.num_replicas_in_sync,
+}))
+"""
+
+
+def mirrored_and_single_device_steps(model_name):
+    """Trains ``ganzoo.models.MODELS[model_name]`` (tiny conditional MLPs on
+    labelled points) one step on one device and one step under
+    MirroredStrategy on 2 logical CPUs, in a fresh process; returns
+    ``{"max_weight_diff", "moved", "replicas"}``."""
+    import json
+    import subprocess
+    import sys
+
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
+    env["PYTHONPATH"] = os.pathsep.join([os.path.dirname(os.path.abspath(__file__)), env.get("PYTHONPATH", "")])
+    result = subprocess.run([sys.executable, "-c", _MIRRORED_SCRIPT, model_name], env=env, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])

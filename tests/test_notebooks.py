@@ -22,6 +22,7 @@ NOTEBOOKS = [
     "03_wasserstein.ipynb",
     "04_mode_collapse.ipynb",
     "05_inception_score.ipynb",
+    "06_conditional.ipynb",
 ]
 # The bound per notebook on 2 CPU cores; FAST runs aim at well under half of it.
 BUDGET_S = 180

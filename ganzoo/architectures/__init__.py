@@ -1,7 +1,9 @@
-"""Network builders: DCGAN for images, MLPs for 2-D mixtures, and each
-variant's defaults (`default_networks`)."""
+"""Network builders: DCGAN for images, MLPs for 2-D mixtures, their
+class-conditional versions, and each variant's defaults (`default_networks`)."""
 
 from ganzoo.architectures.dcgan import FEATURES_LAYER, dcgan_discriminator, dcgan_generator
 from ganzoo.architectures.mlp import mlp_discriminator, mlp_generator
 from ganzoo.architectures.normalization import uses_batch_statistics
 from ganzoo.architectures.defaults import default_networks
+from ganzoo.architectures.conditional_dcgan import conditional_dcgan_discriminator, conditional_dcgan_generator
+from ganzoo.architectures.conditional_mlp import conditional_mlp_discriminator, conditional_mlp_generator

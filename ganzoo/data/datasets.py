@@ -33,6 +33,21 @@ def available():
     return sorted(MIXTURES) + ["fashion_mnist"]
 
 
+def num_classes(name, data_dir=None):
+    """How many labels ``load(name, with_labels=True)`` yields: the modes of
+    a 2-D mixture, 10 for Fashion-MNIST, a tfds dataset's "label" classes."""
+    if name in MIXTURES:
+        return MIXTURES[name].num_modes
+    if name == "fashion_mnist":
+        return 10
+    import tensorflow_datasets as tfds
+
+    features = tfds.builder(name, data_dir=data_dir).info.features
+    if "label" not in features or not hasattr(features["label"], "num_classes"):
+        raise ValueError(f"Dataset {name!r} has no class label feature; a conditional GAN needs one")
+    return int(features["label"].num_classes)
+
+
 def load(
     name,
     split="train",
@@ -56,7 +71,8 @@ def load(
         batch_size: examples per batch; the last partial batch is dropped, so
             every batch has a static shape (needed by tf.distribute and TPUs).
         shuffle: reshuffle every epoch with ``seed``.
-        with_labels: yield ``(images, labels)`` instead of images.
+        with_labels: yield ``(images, labels)`` instead of images; the label
+            of a 2-D mixture's point is the index of its mode.
         image_size: resize images to (image_size, image_size) (bilinear).
         data_dir: tfds data directory, or a directory of Fashion-MNIST IDX files.
         num_samples: points per epoch for the 2-D mixtures.
@@ -85,9 +101,8 @@ def load_examples(
     Arguments as in `load`; ``seed`` only draws the 2-D mixtures' points.
     """
     if name in MIXTURES:
-        if with_labels:
-            raise ValueError(f"{name!r} has no labels; use with_labels=False")
-        ds = tf.data.Dataset.from_tensor_slices(MIXTURES[name].sample(num_samples, seed=seed))
+        # With labels: (point, index of the mode it was drawn from).
+        ds = tf.data.Dataset.from_tensor_slices(MIXTURES[name].sample(num_samples, seed, with_labels))
         return ds, num_samples
     ds, count = load_raw(name, split, data_dir)
     ds = ds.map(_converter(with_labels, image_size), num_parallel_calls=tf.data.AUTOTUNE)

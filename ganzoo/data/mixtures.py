@@ -25,13 +25,16 @@ class GaussianMixture:
     def num_modes(self):
         return len(self.centers)
 
-    def sample(self, num, seed=None):
+    def sample(self, num, seed=None, with_labels=False):
         """``num`` float32 points, shape (num, dim); the same seed gives the
-        same points."""
+        same points. ``with_labels=True`` returns ``(points, modes)``, modes
+        being the int64 index of the mode each point was drawn from (the
+        label of the conditional GANs)."""
         rng = np.random.default_rng(seed)
         modes = rng.integers(0, self.num_modes, size=num)
         noise = rng.normal(0.0, self.std, size=(num, self.centers.shape[1]))
-        return (self.centers[modes] + noise).astype(np.float32)
+        points = (self.centers[modes] + noise).astype(np.float32)
+        return (points, modes.astype(np.int64)) if with_labels else points
 
     def nearest_mode(self, points):
         """Returns (index of the nearest mode, distance to it) per point."""

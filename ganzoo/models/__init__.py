@@ -10,6 +10,8 @@ from ganzoo.models.feature_matching_gan import FeatureMatchingGAN
 from ganzoo.models.minibatch_discrimination_gan import MinibatchDiscriminationGAN
 from ganzoo.models.wgan import WGAN
 from ganzoo.models.wgan_gp import WGANGP
+from ganzoo.models.conditional_gan import ConditionalGAN
+from ganzoo.models.acgan import ACGAN
 
 MODELS = {
     "vanilla": VanillaGAN,
@@ -17,6 +19,8 @@ MODELS = {
     "minibatch_discrimination": MinibatchDiscriminationGAN,
     "wgan": WGAN,
     "wgan_gp": WGANGP,
+    "conditional": ConditionalGAN,
+    "acgan": ACGAN,
 }
 
 

@@ -157,18 +157,47 @@ class ZooModel:
     def latent_dim(self):
         return int(self.card["latent_dim"])
 
-    def sample(self, num, seed=0):
-        """``num`` images (float32 numpy in [-1, 1]); same seed, same images."""
+    @property
+    def num_classes(self):
+        """The number of labels of a class-conditional generator, else None."""
+        if "num_classes" not in self.saved_model.signatures:
+            return None
+        return int(self.saved_model.num_classes()["num_classes"])
+
+    def sample(self, num, seed=0, labels=None):
+        """``num`` images (float32 numpy in [-1, 1]); same seed, same images.
+
+        ``labels`` (class-conditional generators only): one label for all
+        images or one per image; None gives image i the label i mod num_classes.
+        """
         if not isinstance(num, (int, np.integer)) or num < 1:
             raise ValueError(f"num must be a positive integer; got {num!r}")
-        return self.saved_model.sample(num=int(num), seed=int(seed))["images"].numpy()
+        labels = self._labels(labels, int(num))
+        if labels is None:
+            return self.saved_model.sample(num=int(num), seed=int(seed))["images"].numpy()
+        return self.saved_model.sample(num=int(num), seed=int(seed), labels=labels)["images"].numpy()
 
-    def generate(self, z):
-        """Images for the latent codes ``z`` of shape (num, latent_dim)."""
+    def generate(self, z, labels=None):
+        """Images for the latent codes ``z`` of shape (num, latent_dim) (and
+        ``labels``, as in `sample`, for a class-conditional generator)."""
         z = np.asarray(z, np.float32)
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"z must have shape (num, {self.latent_dim}); got {z.shape}")
-        return self.saved_model.serving_default(z)["images"].numpy()
+        labels = self._labels(labels, len(z))
+        if labels is None:
+            return self.saved_model.serving_default(z)["images"].numpy()
+        return self.saved_model.serving_default(z=z, labels=labels)["images"].numpy()
+
+    def _labels(self, labels, num):
+        """Checked int32 labels of a class-conditional generator, else None."""
+        from ganzoo.models.conditional_gan import check_class_labels
+
+        num_classes = self.num_classes
+        if num_classes is None:
+            if labels is not None:
+                raise ValueError(f"{self.name!r} is not class-conditional; it takes no labels (got {labels!r:.80})")
+            return None
+        return check_class_labels(np.arange(num) % num_classes if labels is None else labels, num, num_classes)
 
 
 def load(name=None, *, path=None, sha256=None, trust=False, registry_file=None):
