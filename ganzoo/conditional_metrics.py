@@ -10,13 +10,17 @@ r"""Scores of a class-conditional generator: label accuracy and intra-class FID.
   classifier's "pool_3" features (`ganzoo.metrics.frechet_distance`). Like
   FID it is biased by the number of images: compare at the same number.
 
-From a shell, for a ``.keras`` GAN or an exported generator SavedModel::
+From a shell, for a zoo model (by its name, verified against the registry
+inside ganzoo; a name is never looked up as a path), a ``.keras`` GAN or an
+exported generator SavedModel directory::
 
+    python -m ganzoo.conditional_metrics --model=fashion_mnist_conditional --seed=0 --grid=classes.png
     python -m ganzoo.conditional_metrics --model=runs/conditional/model.keras \
-        --num_per_class=1000 --output=conditional_metrics.json --grid=classes.png
+        --num_per_class=1000 --output=conditional_metrics.json
 """
 
 import json
+import os
 import time
 
 import numpy as np
@@ -103,13 +107,29 @@ def intra_class_fid(generated, real_images, real_labels, classifier=DEFAULT_CLAS
 
 
 def load_conditional_sampler(path):
-    """``(sample(num, seed, labels), num_classes)`` for a ``.keras`` conditional
-    GAN or an exported conditional generator SavedModel (`ganzoo.export`)."""
+    """``(sample(num, seed, labels), num_classes)`` for a conditional zoo model
+    (by name, through `ganzoo.zoo.load`), a ``.keras`` conditional GAN or an
+    exported conditional generator SavedModel directory (`ganzoo.export`).
+
+    A zoo name always means the zoo model, even where the current directory
+    holds a folder of that name; anything else must be a ``.keras`` file or a
+    directory.
+    """
     import tensorflow as tf
 
     import ganzoo  # noqa: F401  (registers the GAN classes)
-    from ganzoo import saving
+    from ganzoo import saving, zoo
 
+    if not path.endswith(".keras") and path in zoo.list_models():
+        model = zoo.load(path)
+        if model.num_classes is None:
+            raise ValueError(f"The zoo model {path!r} takes no labels; it is not class-conditional")
+        return model.sample, model.num_classes
+    if not path.endswith(".keras") and not os.path.isdir(path):
+        raise ValueError(
+            f"--model={path!r} is neither a zoo model (available: {zoo.list_models()}), a .keras file nor a "
+            f"generator SavedModel directory"
+        )
     if path.endswith(".keras"):
         gan = saving.load_keras(path, compile=False)
         if getattr(gan, "num_classes", None) is None:
@@ -158,7 +178,7 @@ def main(argv=None):
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", required=True, help=".keras file or generator SavedModel directory")
+    parser.add_argument("--model", required=True, help="zoo name, .keras file or generator SavedModel directory")
     parser.add_argument("--num_per_class", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--classifier", default=DEFAULT_CLASSIFIER)

@@ -6,7 +6,10 @@ r"""Turn a training run into a zoo model: ``python -m ganzoo.publish``.
 exports the run's generator as a SavedModel and copies its sample grid into
 ``saved_models/<name>/``, scores it with the command that the card names
 (``python -m ganzoo.evaluate`` with the shipped Fashion-MNIST classifier for
-Fashion-MNIST; PacGAN mode coverage for the 2-D mixtures), and writes
+Fashion-MNIST; PacGAN mode coverage for the 2-D mixtures; for a
+class-conditional GAN also ``python -m ganzoo.conditional_metrics``, its label
+accuracy and intra-class FID, under ``conditional_evaluation``, and its grid of
+one row per class, ``classes.png``), and writes
 ``model_card.json`` with the sha256 of every file. It also saves the whole GAN
 as ``gan.keras`` (generator, discriminator and config; no optimizer state),
 which `ganzoo.zoo.load_gan` loads for fine-tuning. Published into the shipped
@@ -155,6 +158,36 @@ def _score_points(directory, dataset):
     return command, metrics
 
 
+# The grid of one row per class of a class-conditional zoo model.
+CLASSES_FILE = "classes.png"
+
+
+def _score_conditional(directory, num_per_class):
+    """Label accuracy and intra-class FID (``python -m
+    ganzoo.conditional_metrics``) of the published model by its zoo name, on
+    ``num_per_class`` images of each class, and its grid of one row per class,
+    written by that command into the model directory; returns (command, metrics)."""
+    name = os.path.basename(directory)
+    scratch = os.path.join(os.path.dirname(os.path.abspath(directory)), f".{name}-conditional")
+    output, grid = f"{scratch}.json", f"{scratch}.png"
+    command = [
+        "python", "-m", "ganzoo.conditional_metrics", f"--model={name}",
+        f"--num_per_class={num_per_class}", "--seed=0", f"--grid={CLASSES_FILE}",
+    ]
+    # The grid goes beside the model first: a file the registry does not pin
+    # yet would fail the model's verification.
+    subprocess.run([sys.executable, *command[1:-1], f"--grid={grid}", f"--output={output}"], check=True)
+    with open(output) as f:
+        result = json.load(f)
+    os.remove(output)
+    shutil.move(grid, os.path.join(directory, CLASSES_FILE))
+    keys = ("label_accuracy", "label_accuracy_per_class", "intra_class_fid", "intra_class_fid_per_class",
+            "num_per_class", "real_dataset")
+    metrics = {key: result[key] for key in keys}
+    metrics["classifier"] = "saved_models/fashion_mnist_classifier"
+    return " ".join(command), metrics
+
+
 def _write_scatter(gan, dataset, path):
     """The 2500 scored samples in white, the mixture's modes in red."""
     from ganzoo.data import MIXTURES
@@ -193,12 +226,17 @@ def publish(run_dir, name, num_samples):
         command, metrics = _score_images(directory, num_samples)
     else:
         command, metrics = _score_points(directory, card["dataset"])
-    card = cards.write_card(directory, {**card, "evaluation": {"command": command, "metrics": metrics}})
+    card = {**card, "evaluation": {"command": command, "metrics": metrics}}
+    if getattr(gan, "num_classes", None) is not None and len(gan.image_shape) == 3:
+        # As many images in all as the IS/FID evaluation: 1000 per class for 10 000.
+        command, metrics = _score_conditional(directory, max(2, num_samples // gan.num_classes))
+        card["conditional_evaluation"] = {"command": command, "metrics": metrics}
+    card = cards.write_card(directory, card)
     _pin_if_shipped()
     size = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(directory) for f in fs)
     if size > MAX_MODEL_BYTES:
         raise ValueError(f"{directory} holds {size} bytes; a zoo model stays under {MAX_MODEL_BYTES}")
-    print(json.dumps(card["evaluation"], indent=2))
+    print(json.dumps({key: card[key] for key in ("evaluation", "conditional_evaluation") if key in card}, indent=2))
     return card
 
 
