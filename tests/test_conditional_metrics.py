@@ -58,3 +58,28 @@ def test_keras_and_saved_model_samplers_agree(tmp_path):
     ganzoo.VanillaGAN(generator=plain_g, discriminator=plain_d, latent_dim=2).save(tmp_path / "plain.keras")
     with pytest.raises(ValueError, match="not a class-conditional GAN"):
         cm.load_conditional_sampler(str(tmp_path / "plain.keras"))
+
+
+def test_a_zoo_name_is_loaded_from_the_zoo_never_from_the_current_directory(tmp_path, monkeypatch):
+    from helpers import tiny_zoo_model
+
+    from ganzoo import cards, zoo
+
+    zoo_root, elsewhere = tmp_path / "zoo", tmp_path / "cwd"
+    shipped = tiny_conditional_gan(seed=0)
+    ganzoo.export.export_generator(shipped, str(zoo_root / "tiny_conditional" / "generator"))
+    cards.write_card(str(zoo_root / "tiny_conditional"), {"name": "tiny_conditional", "latent_dim": 8})
+    tiny_zoo_model(zoo_root / "tiny_plain")
+    # A folder of the same name in the current directory holds another generator.
+    ganzoo.export.export_generator(tiny_conditional_gan(seed=1), str(elsewhere / "tiny_conditional"))
+    monkeypatch.setenv(zoo.ENV_VAR, str(zoo_root))
+    monkeypatch.chdir(elsewhere)
+
+    sample, num_classes = cm.load_conditional_sampler("tiny_conditional")
+    labels = np.array([0, 3, 1], "int32")
+    assert num_classes == 4
+    np.testing.assert_allclose(sample(3, 2, labels), shipped.generate(3, seed=2, labels=labels), atol=1e-5)
+    with pytest.raises(ValueError, match="'tiny_plain' takes no labels"):
+        cm.load_conditional_sampler("tiny_plain")
+    with pytest.raises(ValueError, match=r"'nope' is neither a zoo model \(available: \['tiny_conditional'"):
+        cm.load_conditional_sampler("nope")

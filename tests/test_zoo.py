@@ -83,10 +83,12 @@ def test_every_shipped_model_loads_and_samples(name):
         assert images.min() >= -1 and images.max() <= 1
     assert np.std(images) > 0.05  # not a constant picture
     # The three endpoints agree: sample's z through serving_default gives the
-    # same images, and uint8 gives them as PNG-ready bytes.
-    drawn = model.saved_model.sample(num=4, seed=0)
-    np.testing.assert_allclose(model.generate(drawn["z"].numpy()), images, atol=1e-5)
-    as_bytes = model.saved_model.uint8(drawn["z"])["images"].numpy()
+    # same images, and uint8 gives them as PNG-ready bytes. A class-conditional
+    # generator's sample() without labels gives image i the label i mod classes.
+    labels = {} if model.num_classes is None else {"labels": np.arange(4, dtype=np.int32) % model.num_classes}
+    drawn = model.saved_model.sample(num=4, seed=0, **labels)
+    np.testing.assert_allclose(model.generate(drawn["z"].numpy(), **labels), images, atol=1e-5)
+    as_bytes = model.saved_model.uint8(z=drawn["z"], **labels)["images"].numpy()
     assert as_bytes.dtype == np.uint8, f"{name}: uint8 endpoint returned {as_bytes.dtype}"
     np.testing.assert_allclose(as_bytes, np.round((np.clip(images, -1, 1) + 1) * 127.5), atol=1)
     assert card["training"]["command"].startswith("python -m ganzoo.train")
@@ -121,3 +123,68 @@ def test_every_card_is_reproduced_by_the_command_it_names(name):
             assert result[key] == pytest.approx(expected[key], rel=0.01, abs=1e-3), (key, result[key], expected[key])
     if "modes" in expected:
         assert result["modes"] == expected["modes"]
+
+
+def _conditional_evaluation_as_the_card_says(command):
+    """Runs a card's ``conditional_evaluation`` command (in process); returns
+    its result and the grid that its ``--grid`` would write (uint8)."""
+    from ganzoo import conditional_metrics as cm
+    from ganzoo.utils.image_grid import image_grid
+
+    words = shlex.split(command)
+    assert words[:3] == ["python", "-m", "ganzoo.conditional_metrics"], command
+    flags = dict(word[2:].split("=", 1) for word in words[3:])
+    assert set(flags) <= {"model", "num_per_class", "seed", "grid"}, flags
+    assert flags["model"] in zoo.list_models(), flags  # a zoo name, not a path
+    result = cm.evaluate_conditional(flags["model"], int(flags["num_per_class"]), int(flags["seed"]))
+    sample, num_classes = cm.load_conditional_sampler(flags["model"])
+    grid = image_grid(cm.class_rows(sample, num_classes, 10, int(flags["seed"])), columns=10)
+    return result, grid, flags.get("grid")
+
+
+CONDITIONAL_MODELS = [
+    name for name in zoo.list_models()
+    if "conditional_evaluation" in cards.read_card(os.path.join(zoo.zoo_dir(), name))
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", CONDITIONAL_MODELS)
+def test_every_conditional_card_is_reproduced_by_the_command_it_names(name):
+    import tensorflow as tf
+
+    directory = os.path.join(zoo.zoo_dir(), name)
+    card = cards.read_card(directory)
+    expected = card["conditional_evaluation"]["metrics"]
+    result, grid, grid_file = _conditional_evaluation_as_the_card_says(card["conditional_evaluation"]["command"])
+    for key in ("label_accuracy", "intra_class_fid"):
+        assert result[key] == pytest.approx(expected[key], rel=0.01), (key, result[key], expected[key])
+    assert result["num_per_class"] == expected["num_per_class"]
+    # The shipped one-row-per-class picture is the one the command draws.
+    assert grid_file == "classes.png"
+    with open(os.path.join(directory, grid_file), "rb") as f:
+        shipped = tf.io.decode_png(f.read()).numpy()
+    assert shipped.shape == grid.shape
+    assert np.abs(shipped.astype(int) - grid.astype(int)).max() <= 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", CONDITIONAL_MODELS)
+def test_a_conditional_zoo_gan_fine_tunes_on_labelled_data_and_round_trips(name, tmp_path):
+    from helpers import save_and_reload
+
+    gan = zoo.load_gan(name)
+    model = zoo.load(name)
+    assert gan.num_classes == model.num_classes == 10 and gan.d_optimizer is None
+    z = np.random.default_rng(0).normal(size=(3, gan.latent_dim)).astype("float32")
+    labels = np.array([0, 7, 9], "int32")
+    np.testing.assert_allclose(gan.generator([z, labels], training=False), model.generate(z, labels), atol=1e-5)
+    gan.compile()
+    images, classes = next(iter(ganzoo.data.load("fashion_mnist", "train", batch_size=16, shuffle=False,
+                                                with_labels=True)))
+    history = gan.fit(images, classes, batch_size=8, epochs=1, verbose=0, shuffle=False)  # 2 steps
+    assert np.isfinite(history.history["d_loss"][-1]) and gan.d_optimizer.iterations.numpy() == 2
+    again = save_and_reload(gan, tmp_path, "fine_tuned.keras")
+    np.testing.assert_array_equal(again.generator([z, labels]), gan.generator([z, labels]))
+    fake = gan.generator([z, labels]).numpy()
+    np.testing.assert_array_equal(again.discriminator([fake, labels]), gan.discriminator([fake, labels]))
