@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from ganzoo import cards, zoo
 
@@ -70,3 +71,33 @@ def test_portable_command_drops_machine_paths():
     assert portable_command(command) == (
         "python -m ganzoo.train --model=vanilla --output_dir=runs/fm_vanilla '--model_args={\"a\": 1}'"
     )
+
+
+@pytest.mark.slow
+def test_a_published_conditional_run_gets_a_reproducible_conditional_evaluation(tmp_path, monkeypatch):
+    run_dir, zoo_root = tmp_path / "run", tmp_path / "zoo"
+    env = {**os.environ, zoo.ENV_VAR: str(zoo_root)}
+    _cli("-m", "ganzoo.train", "--model=conditional", "--steps=2", "--batch_size=16", "--verbose=0",
+         "--num_samples=16", f"--output_dir={run_dir}", env=env)
+    _cli("-m", "ganzoo.publish", f"--run_dir={run_dir}", "--name=tiny_conditional", "--num_samples=100", env=env)
+
+    directory = zoo_root / "tiny_conditional"
+    card = cards.verify(str(directory))  # classes.png included
+    assert card["model_config"]["num_classes"] == 10 and "classes.png" in card["files"]
+    evaluation = card["conditional_evaluation"]
+    assert evaluation["command"] == (
+        "python -m ganzoo.conditional_metrics --model=tiny_conditional --num_per_class=10 --seed=0 --grid=classes.png"
+    )
+    assert str(tmp_path) not in json.dumps(card)
+    metrics = evaluation["metrics"]
+    assert 0 <= metrics["label_accuracy"] <= 1 and metrics["intra_class_fid"] > 0
+    assert set(metrics["intra_class_fid_per_class"]) == {str(c) for c in range(10)}
+    # The command the card names gives the card's numbers and its picture.
+    from ganzoo import conditional_metrics
+
+    monkeypatch.setenv(zoo.ENV_VAR, str(zoo_root))
+    monkeypatch.chdir(tmp_path)
+    result = conditional_metrics.main(evaluation["command"].split()[3:])
+    assert result["label_accuracy"] == pytest.approx(metrics["label_accuracy"], abs=1e-9)
+    assert result["intra_class_fid"] == pytest.approx(metrics["intra_class_fid"], rel=0.01)
+    assert (tmp_path / "classes.png").read_bytes() == (directory / "classes.png").read_bytes()
