@@ -4,6 +4,7 @@ import os
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 import ganzoo
 
@@ -78,14 +79,37 @@ def fashion_mnist_images(split="test", num=1000, label=None):
     return np.concatenate(kept)[:num]
 
 
-def tiny_point_gan(seed=0):
-    """A compiled VanillaGAN on 2-D points with 16-unit MLPs, seeded."""
+def tiny_point_gan(seed=0, cls=None):
+    """A compiled VanillaGAN (or ``cls``) on 2-D points with 16-unit MLPs, seeded."""
     keras.utils.set_random_seed(seed)
     generator = ganzoo.architectures.mlp_generator(2, 2, hidden_units=(16,))
     discriminator = ganzoo.architectures.mlp_discriminator(2, hidden_units=(16,))
-    gan = ganzoo.VanillaGAN(generator=generator, discriminator=discriminator, latent_dim=2, seed=seed)
+    cls = ganzoo.VanillaGAN if cls is None else cls
+    gan = cls(generator=generator, discriminator=discriminator, latent_dim=2, seed=seed)
     gan.compile()
     return gan
+
+
+class PoisonedLossGAN(ganzoo.VanillaGAN):
+    """Both losses times the batch's condition (1, or NaN in a poisoned batch).
+
+    A non-finite step from finite data: GAN steps refuse NaN in the images
+    themselves (`ganzoo.data.check_batch`), so divergence tests poison the
+    loss instead. Feed ``poisoned_batches``."""
+
+    def discriminator_loss(self, real_logits, fake_logits, condition=None):
+        return super().discriminator_loss(real_logits, fake_logits) * tf.reduce_mean(condition)
+
+    def generator_loss(self, fake_logits, condition=None):
+        return super().generator_loss(fake_logits) * tf.reduce_mean(condition)
+
+
+def poisoned_batches(batches, poisoned):
+    """A dataset of ``(points, poison)`` batches from ``batches`` (steps,
+    batch, dims); ``poison`` is NaN for the step indices in ``poisoned``."""
+    poison = np.ones(batches.shape[:2], "float32")
+    poison[list(poisoned)] = np.nan
+    return tf.data.Dataset.from_tensor_slices((batches, poison))
 
 
 def assert_round_trip_keeps_outputs(gan, tmp_path):
@@ -198,6 +222,7 @@ def run_train_cli(*args):
 _MIRRORED_SCRIPT = """
 import json, sys
 import numpy as np
+import tensorflow as tf
 import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)

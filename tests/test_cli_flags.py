@@ -32,10 +32,10 @@ PARSE_ERRORS = [
     ("--checkpoint_every=-5", "--checkpoint_every=-5: -5 is not a non-negative integer"),
     ("--eval_num_samples=1", "--eval_num_samples=1: 1 is not integer >= 2"),
     ("--verbose=7", "--verbose=7: 7 is not an integer in the range [0, 3]"),
-    ("--model=nope", "--model=nope: value should be one of <feature_matching|minibatch_discrimination|vanilla"),
+    ("--model=nope", "--model=nope: value should be one of <"),  # every name: the one-line test below
     ("--loss=nope", "--loss=nope: value should be one of <hinge|kl|least_squares|minimax"),
     ("--strategy=gpu", "--strategy=gpu: value should be one of <default|mirrored|multi_worker|tpu>"),
-    ("--eval_metrics=bleu", "--eval_metrics=['bleu']: must be among ['is', 'fid', 'kid']"),
+    ("--eval_metrics=bleu", "--eval_metrics=['bleu']: must be among ['is', 'fid', 'kid', 'precision'"),
 ]
 
 # Flags refused by check_flags (they depend on each other or on the variant).

@@ -10,7 +10,7 @@ import pytest
 import tensorflow as tf
 
 import ganzoo
-from helpers import tiny_point_gan
+from helpers import PoisonedLossGAN, poisoned_batches, tiny_point_gan
 from ganzoo.callbacks.backup import GANBackup
 
 POINTS = np.random.default_rng(0).normal(size=(40, 2)).astype("float32")
@@ -109,12 +109,12 @@ def test_a_write_cut_short_leaves_the_previous_backup(tmp_path):
 
 
 def test_non_finite_weights_never_overwrite_the_last_good_backup(tmp_path):
-    gan = make_gan()
     backup_dir = str(tmp_path / "backup")
     # A good batch, then NaN ones. Without StopOnDivergence training goes on
     # with NaN weights; the backup must not follow.
-    batches = np.stack([POINTS[:8], POINTS[8:16] * np.nan, POINTS[16:24], POINTS[24:32]])
-    gan.fit(tf.data.Dataset.from_tensor_slices(batches), epochs=1, steps_per_epoch=4, verbose=0,
+    gan = tiny_point_gan(cls=PoisonedLossGAN)
+    batches = poisoned_batches(POINTS[:32].reshape(4, 8, 2), poisoned=[1, 2, 3])
+    gan.fit(batches, epochs=1, steps_per_epoch=4, verbose=0,
             callbacks=[GANBackup(backup_dir, save_freq=1, delete_checkpoint=False)])
     assert np.isnan(gan.generator.get_weights()[0]).any()
     assert saved_state(backup_dir)["step"] == 1  # the only finite step

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers import tiny_point_gan
+from helpers import PoisonedLossGAN, poisoned_batches, tiny_point_gan
 from ganzoo.callbacks import DivergenceError, GANBackup, StopOnDivergence
 from ganzoo.callbacks.divergence import non_finite_logs
 
@@ -20,11 +20,10 @@ def make_gan(seed=0):
 
 def test_a_nan_batch_stops_at_its_step_and_the_backup_keeps_the_step_before(tmp_path):
     points = np.random.default_rng(0).normal(size=(6, 8, 2)).astype("float32")
-    points[3, 0, 0] = np.nan  # the 4th step's real batch
-    gan = make_gan()
+    gan = tiny_point_gan(cls=PoisonedLossGAN)
     backup_dir = str(tmp_path / "backup")
     with pytest.raises(DivergenceError, match=r"diverged at step 4: d_loss=nan, g_loss=nan, d_grad_norm=nan") as error:
-        gan.fit(tf.data.Dataset.from_tensor_slices(points), epochs=1, verbose=0,
+        gan.fit(poisoned_batches(points, poisoned=[3]), epochs=1, verbose=0,  # the 4th step
                 callbacks=[StopOnDivergence(), GANBackup(backup_dir, save_freq=1)])
     assert error.value.step == 4 and math.isnan(error.value.values["d_loss"])
     with open(os.path.join(backup_dir, "state.json")) as f:
