@@ -38,15 +38,15 @@ TRANSLATION_RATIO = 1 / 8  # the reference's largest shift, a fraction of the si
 CUTOUT_RATIO = 1 / 2  # the reference's cutout side, a fraction of the image side
 
 
-def _uniform(images, minval, maxval, seed):
-    """One draw per image, (batch, 1, 1, 1), in the images' dtype."""
-    shape = (ops.shape(images)[0], 1, 1, 1)
-    return keras.random.uniform(shape, minval, maxval, dtype=images.dtype, seed=seed)
+def _scale(u, minval, maxval, dtype):
+    """u ∈ [0, 1) of shape (batch, 1) → U[minval, maxval) of shape (batch, 1, 1, 1)."""
+    return ops.reshape(ops.cast(minval + (maxval - minval) * u, dtype), (-1, 1, 1, 1))
 
 
-def _randint(batch, minval, maxval, seed):
-    """One integer per image in [minval, maxval), (batch, 1)."""
-    return keras.random.randint((batch, 1), minval, maxval, dtype="int32", seed=seed)
+def _integers(u, minval, maxval):
+    """u ∈ [0, 1) of shape (batch, 1) → uniform int32 in [minval, maxval), (batch, 1)."""
+    k = ops.floor(ops.cast(u, "float32") * (maxval - minval))
+    return ops.cast(ops.minimum(k, maxval - minval - 1), "int32") + minval
 
 
 def adjust_brightness(images, b):
@@ -103,41 +103,42 @@ def cutout(images, centre_h, centre_w, size_h, size_w):
     return images * ops.cast(ops.logical_not(square), images.dtype)[..., None]
 
 
-def rand_brightness(images, seed=None):
-    """`adjust_brightness` with b ~ U[-0.5, 0.5), one b per image."""
-    return adjust_brightness(images, _uniform(images, -0.5, 0.5, seed))
+# The random transforms take u, a (batch, k) tensor of U[0, 1) draws, k as
+# in NUM_UNIFORMS, so that one draw per step feeds a whole policy (and a GAN
+# can draw u the same way for any number of replicas).
+def rand_brightness(images, u):
+    """`adjust_brightness` with b ~ U[-0.5, 0.5), one b per image; u: (batch, 1)."""
+    return adjust_brightness(images, _scale(u[:, :1], -0.5, 0.5, images.dtype))
 
 
-def rand_saturation(images, seed=None):
-    """`adjust_saturation` with s ~ U[0, 2), one s per image."""
-    return adjust_saturation(images, _uniform(images, 0.0, 2.0, seed))
+def rand_saturation(images, u):
+    """`adjust_saturation` with s ~ U[0, 2), one s per image; u: (batch, 1)."""
+    return adjust_saturation(images, _scale(u[:, :1], 0.0, 2.0, images.dtype))
 
 
-def rand_contrast(images, seed=None):
-    """`adjust_contrast` with c ~ U[0.5, 1.5), one c per image."""
-    return adjust_contrast(images, _uniform(images, 0.5, 1.5, seed))
+def rand_contrast(images, u):
+    """`adjust_contrast` with c ~ U[0.5, 1.5), one c per image; u: (batch, 1)."""
+    return adjust_contrast(images, _scale(u[:, :1], 0.5, 1.5, images.dtype))
 
 
-def rand_translation(images, seed=None, ratio=TRANSLATION_RATIO):
+def rand_translation(images, u, ratio=TRANSLATION_RATIO):
     """`translate` by integers |t_h| ≤ ⌊height·ratio⌋, |t_w| ≤ ⌊width·ratio⌋,
-    uniform and independent per image and axis."""
-    batch = ops.shape(images)[0]
+    uniform and independent per image and axis; u: (batch, 2)."""
     max_h, max_w = int(images.shape[1] * ratio), int(images.shape[2] * ratio)
-    shift_h = _randint(batch, -max_h, max_h + 1, seed)
-    shift_w = _randint(batch, -max_w, max_w + 1, seed)
+    shift_h = _integers(u[:, 0:1], -max_h, max_h + 1)
+    shift_w = _integers(u[:, 1:2], -max_w, max_w + 1)
     return translate(images, shift_h, shift_w)
 
 
-def rand_cutout(images, seed=None, ratio=CUTOUT_RATIO):
-    """`cutout` of a ⌊side·ratio⌋ square per image.
+def rand_cutout(images, u, ratio=CUTOUT_RATIO):
+    """`cutout` of a ⌊side·ratio⌋ square per image; u: (batch, 2).
 
     Its centre is uniform in [0, side), or in [0, side] for an even square
     side, as in the reference code.
     """
-    batch = ops.shape(images)[0]
     size_h, size_w = int(images.shape[1] * ratio), int(images.shape[2] * ratio)
-    centre_h = _randint(batch, 0, images.shape[1] + (1 - size_h % 2), seed)
-    centre_w = _randint(batch, 0, images.shape[2] + (1 - size_w % 2), seed)
+    centre_h = _integers(u[:, 0:1], 0, images.shape[1] + (1 - size_h % 2))
+    centre_w = _integers(u[:, 1:2], 0, images.shape[2] + (1 - size_w % 2))
     return cutout(images, centre_h, centre_w, size_h, size_w)
 
 
@@ -146,6 +147,8 @@ AUGMENT_FNS = {
     "translation": (rand_translation,),
     "cutout": (rand_cutout,),
 }
+# How many U[0, 1) values per image each transform consumes.
+NUM_UNIFORMS = {rand_brightness: 1, rand_saturation: 1, rand_contrast: 1, rand_translation: 2, rand_cutout: 2}
 
 
 def parse_policy(policy):
@@ -162,30 +165,51 @@ def parse_policy(policy):
     return names
 
 
-def diff_augment(images, policy="color,translation,cutout", seed=None):
+def num_uniforms(policy):
+    """The number of U[0, 1) values per image that ``policy`` consumes."""
+    return sum(NUM_UNIFORMS[fn] for name in parse_policy(policy) for fn in AUGMENT_FNS[name])
+
+
+def diff_augment(images, policy="color,translation,cutout", seed=None, uniforms=None):
     """Applies the policy's transforms in order, with fresh draws per image.
 
     Args:
         images: float images of shape (batch, height, width, channels), in
             [-1, 1] for the reference's colour ranges.
         policy: comma-separated groups from "color", "translation", "cutout".
-        seed: a `keras.random.SeedGenerator` (advanced by each draw) or an
+        seed: a `keras.random.SeedGenerator` (advanced by one draw) or an
             int; the same int gives the same augmentation. Inside a traced
             training step pass a SeedGenerator: an int is a constant there,
             and every step would draw the same transforms.
+        uniforms: instead of ``seed``, ready-made U[0, 1) draws of shape
+            (batch, num_uniforms(policy)), e.g. from `GAN.draw_random`, so
+            that the augmentation does not depend on the replica count.
 
     Returns:
         The augmented images, same shape and dtype.
     """
     images = ops.convert_to_tensor(images)
     _check_images(images)
+    names = parse_policy(policy)
+    needed = num_uniforms(names)
     if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
-        # One generator for all draws, so that the transforms differ from one
-        # another yet are fixed by the int.
-        seed = keras.random.SeedGenerator(int(seed))
-    for name in parse_policy(policy):
+        seed = int(seed)  # numpy ints too
+    if uniforms is None:
+        uniforms = keras.random.uniform((ops.shape(images)[0], needed), dtype="float32", seed=seed)
+    elif seed is not None:
+        raise ValueError("Pass diff_augment either seed or uniforms, not both")
+    else:
+        uniforms = ops.convert_to_tensor(uniforms)
+        if len(uniforms.shape) != 2 or uniforms.shape[-1] != needed:
+            raise ValueError(
+                f"Policy {','.join(names)!r} needs uniforms of shape (batch, {needed}); "
+                f"got {tuple(uniforms.shape)}"
+            )
+    column = 0
+    for name in names:
         for fn in AUGMENT_FNS[name]:
-            images = fn(images, seed=seed)
+            images = fn(images, uniforms[:, column : column + NUM_UNIFORMS[fn]])
+            column += NUM_UNIFORMS[fn]
     return images
 
 
@@ -218,6 +242,8 @@ class DiffAugment(keras.layers.Layer):
         training: augments when True (the default for a direct call); when
             False, as in `Model.predict`, returns the images unchanged.
         seed: an int or a SeedGenerator used instead of the layer's own.
+        uniforms: ready-made (batch, num_uniforms(policy)) U[0, 1) draws
+            used instead of any seed (see `diff_augment`).
 
     Example:
 
@@ -237,9 +263,11 @@ class DiffAugment(keras.layers.Layer):
         self.seed_generator = keras.random.SeedGenerator(self.seed)
         self.supports_masking = False
 
-    def call(self, images, training=True, seed=None):
+    def call(self, images, training=True, seed=None, uniforms=None):
         if not training:
             return images
+        if uniforms is not None:
+            return diff_augment(images, self.policy, seed=seed, uniforms=uniforms)
         return diff_augment(images, self.policy, seed=self.seed_generator if seed is None else seed)
 
     def compute_output_shape(self, input_shape):

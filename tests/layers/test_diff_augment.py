@@ -89,22 +89,50 @@ def test_cutout_matches_numpy_inside_and_at_the_borders():
 
 
 # ---------------------------------------------------------------- random draws in the paper's ranges
-def test_random_colour_draws_lie_in_the_reference_ranges():
-    x = images(num=256, shape=(4, 4, 3))
-    seed = keras.random.SeedGenerator(0)
-    b = (keras.ops.convert_to_numpy(da.rand_brightness(x, seed)) - x)[:, 0, 0, 0]
-    assert -0.5 <= b.min() < -0.4 and 0.4 < b.max() < 0.5
-    pixel_mean = x.mean(-1, keepdims=True)
-    s = ((keras.ops.convert_to_numpy(da.rand_saturation(x, seed)) - pixel_mean) / (x - pixel_mean))[:, 0, 0, 0]
-    assert 0.0 <= s.min() < 0.1 and 1.9 < s.max() < 2.0
-    image_mean = x.mean((1, 2, 3), keepdims=True)
-    c = ((keras.ops.convert_to_numpy(da.rand_contrast(x, seed)) - image_mean) / (x - image_mean))[:, 0, 0, 0]
-    assert 0.5 <= c.min() < 0.6 and 1.4 < c.max() < 1.5
+def column(values):
+    return np.asarray(values, "float32")[:, None]
+
+
+def test_uniforms_map_to_the_reference_ranges_at_both_ends():
+    x = images(num=3, shape=(4, 4, 3))
+    u = column([0.0, 0.5, 1 - 1e-7])
+    pixel_mean, image_mean = x.mean(-1, keepdims=True), x.mean((1, 2, 3), keepdims=True)
+    b = (keras.ops.convert_to_numpy(da.rand_brightness(x, u)) - x)[:, 0, 0, 0]
+    np.testing.assert_allclose(b, [-0.5, 0.0, 0.5], atol=1e-6)
+    s = ((keras.ops.convert_to_numpy(da.rand_saturation(x, u)) - pixel_mean) / (x - pixel_mean))[:, 0, 0, 0]
+    np.testing.assert_allclose(s, [0.0, 1.0, 2.0], atol=1e-4)
+    c = ((keras.ops.convert_to_numpy(da.rand_contrast(x, u)) - image_mean) / (x - image_mean))[:, 0, 0, 0]
+    np.testing.assert_allclose(c, [0.5, 1.0, 1.5], atol=1e-4)
+
+
+def test_uniforms_map_to_every_shift_and_centre_equally():
+    u = (np.arange(1000, dtype="float32") + 0.5)[:, None] / 1000
+    # 16 // 8 = 2: shifts -2..2, 200 draws each.
+    shifts = keras.ops.convert_to_numpy(da._integers(u, -2, 3))[:, 0]
+    assert np.array_equal(np.unique(shifts, return_counts=True)[1], [200] * 5) and shifts.min() == -2
+    assert int(da._integers(column([1 - 1e-7]), -2, 3)[0, 0]) == 2
+
+
+def test_a_full_policy_matches_numpy_for_a_fixed_draw():
+    x = images(num=2, shape=(16, 16, 3))
+    # brightness, saturation, contrast, translation (h, w), cutout (h, w)
+    u = np.array([[0.9, 0.2, 0.7, 0.1, 0.95, 0.5, 0.0], [0.3, 0.6, 0.05, 0.5, 0.45, 0.99, 0.7]], "float32")
+    expected = x + (u[:, 0] - 0.5)[:, None, None, None]
+    mean = expected.mean(-1, keepdims=True)
+    expected = (expected - mean) * (2 * u[:, 1])[:, None, None, None] + mean
+    mean = expected.mean((1, 2, 3), keepdims=True)
+    expected = (expected - mean) * (0.5 + u[:, 2])[:, None, None, None] + mean
+    shift = np.floor(u[:, 3:5] * 5).astype(int) - 2  # |t| ≤ 16 // 8
+    expected = np_translate(expected, shift[:, 0], shift[:, 1])
+    centre = np.floor(u[:, 5:7] * 17).astype(int)  # an even 8×8 square: centre in [0, 16]
+    expected = np_cutout(expected, centre[:, 0], centre[:, 1], 8, 8)
+    np.testing.assert_allclose(diff_augment(x, uniforms=u), expected, atol=1e-5)
+    np.testing.assert_allclose(DiffAugment()(x, uniforms=u), expected, atol=1e-5)
 
 
 def test_random_translation_shifts_by_at_most_an_eighth():
     x = images(num=64, shape=(16, 16, 1))
-    out = keras.ops.convert_to_numpy(da.rand_translation(x, keras.random.SeedGenerator(1)))
+    out = keras.ops.convert_to_numpy(diff_augment(x, "translation", seed=1))
     seen = set()
     for k in range(len(x)):
         matches = [
@@ -120,13 +148,22 @@ def test_random_translation_shifts_by_at_most_an_eighth():
 
 def test_random_cutout_zeroes_half_size_squares_clipped_at_the_border():
     x = images(num=64, shape=(16, 16, 1)) + 2.0  # no zero pixels before
-    out = keras.ops.convert_to_numpy(da.rand_cutout(x, keras.random.SeedGenerator(2)))[..., 0]
+    out = keras.ops.convert_to_numpy(diff_augment(x, "cutout", seed=2))[..., 0]
     counts = (out == 0).sum((1, 2))
     assert counts.max() == 64 and counts.min() >= 16  # an 8×8 square, at least a 4×4 corner of it
     for image in out:
         rows, cols = np.nonzero(image == 0)
         assert rows.max() - rows.min() + 1 <= 8 and cols.max() - cols.min() + 1 <= 8
         assert (rows.max() - rows.min() + 1) * (cols.max() - cols.min() + 1) == len(rows)  # a rectangle
+
+
+def test_num_uniforms_and_bad_uniforms():
+    assert da.num_uniforms("color,translation,cutout") == 7
+    assert da.num_uniforms("translation") == 2
+    with pytest.raises(ValueError, match=r"'color' needs uniforms of shape \(batch, 3\); got \(4, 2\)"):
+        diff_augment(images(), "color", uniforms=np.zeros((4, 2), "float32"))
+    with pytest.raises(ValueError, match="either seed or uniforms"):
+        diff_augment(images(), "color", seed=1, uniforms=np.zeros((4, 3), "float32"))
 
 
 # ---------------------------------------------------------------- the layer
