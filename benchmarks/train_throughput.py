@@ -107,7 +107,8 @@ def _plain_runner(gan, dataset, batch_size):
             with tf.GradientTape() as tape:
                 real_logits, fake_logits = gan.discriminate(real, fake, training=True)
                 d_loss = gan.discriminator_loss(real_logits, fake_logits)
-                for term in gan.discriminator_regularizers(real, fake).values():
+                terms = gan.discriminator_regularizers(real, fake, real_logits, fake_logits, None)
+                for term in terms.values():
                     d_loss += term
             variables = discriminator.trainable_variables
             d_optimizer.apply(tape.gradient(d_loss, variables), variables)

@@ -1,36 +1,32 @@
-"""Model cards: ``model_card.json`` beside a saved model, with the sha256 of
-every file so that a changed, truncated or extra file is refused before any
-TensorFlow op is loaded."""
+"""Model cards: ``model_card.json`` beside a saved model says how it was made,
+what it scores, and the sha256 of every file.
 
-import hashlib
+A card is information, not proof: anyone who can change a file can rewrite the
+card beside it. Shipped models are verified against the registry inside the
+package (`ganzoo.registry`); `verify` checks a directory against its own card,
+which is what ``trust=True`` asks for (`ganzoo.zoo.load`). Either way the
+directory is scanned first (`ganzoo.trust`): no symlink, FIFO or device is
+opened.
+"""
+
 import json
 import os
 
+from ganzoo import trust
+
 CARD_NAME = "model_card.json"
+# A card is a few kB; a larger one is refused before it is read.
+MAX_CARD_BYTES = 1 << 20
+IntegrityError = trust.IntegrityError
 
 
-class IntegrityError(ValueError):
-    """A file of a saved model does not match its card."""
-
-
-def sha256(path, chunk=1 << 20):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
+def sha256(path):
+    return trust.sha256(path)
 
 
 def file_hashes(directory):
     """``{relative path: sha256}`` of every file under ``directory`` but the card."""
-    hashes = {}
-    for root, _, names in os.walk(directory):
-        for name in names:
-            path = os.path.join(root, name)
-            relative = os.path.relpath(path, directory).replace(os.sep, "/")
-            if relative != CARD_NAME:
-                hashes[relative] = sha256(path)
-    return dict(sorted(hashes.items()))
+    return {k: v["sha256"] for k, v in trust.pins_of(directory, exclude=(CARD_NAME,)).items()}
 
 
 def write_card(directory, card):
@@ -43,37 +39,29 @@ def write_card(directory, card):
 
 
 def read_card(directory):
+    """The card of ``directory`` as a dict, after a scan of the directory."""
+    sizes = trust.scan(directory)
     path = os.path.join(directory, CARD_NAME)
-    if not os.path.exists(path):
+    if CARD_NAME not in sizes:
         raise FileNotFoundError(f"No {CARD_NAME} in {directory!r}")
-    with open(path) as f:
+    if sizes[CARD_NAME] > MAX_CARD_BYTES:
+        raise IntegrityError(f"{path} is {sizes[CARD_NAME]} bytes; a model card is under {MAX_CARD_BYTES}")
+    with open(path, "rb") as f:
         try:
-            card = json.load(f)
-        except json.JSONDecodeError as e:
+            card = json.loads(f.read(MAX_CARD_BYTES + 1))
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise IntegrityError(f"{path} is not valid JSON: {e}") from e
-    if not isinstance(card.get("files"), dict) or not card["files"]:
+    if not isinstance(card, dict) or not isinstance(card.get("files"), dict) or not card["files"]:
         raise IntegrityError(f"{path} has no 'files' table of sha256 digests")
     return card
 
 
 def verify(directory):
-    """Reads the card and checks every file against it; returns the card.
+    """Checks every file of ``directory`` against its own card; returns the card.
 
-    Raises `IntegrityError` on a missing, extra or changed file.
+    Raises `IntegrityError` on a symlink, FIFO or device, or a missing, extra
+    or changed file.
     """
     card = read_card(directory)
-    expected = card["files"]
-    actual = file_hashes(directory)
-    missing = sorted(set(expected) - set(actual))
-    extra = sorted(set(actual) - set(expected))
-    changed = sorted(f for f in set(expected) & set(actual) if expected[f] != actual[f])
-    problems = []
-    if missing:
-        problems.append(f"missing files {missing}")
-    if extra:
-        problems.append(f"files not listed in the card {extra}")
-    if changed:
-        problems.append(f"files whose sha256 differs from the card (tampered or truncated) {changed}")
-    if problems:
-        raise IntegrityError(f"Refusing to load {directory!r}: " + "; ".join(problems))
+    trust.verify_files(directory, card["files"], exclude=(CARD_NAME,), what="the card")
     return card

@@ -1,9 +1,29 @@
 """Scale out and speed up: `tf.distribute` strategies and mixed precision.
 
-`python -m ganzoo.train --strategy=... --mixed_precision` calls the two
-functions below, then builds and compiles the GAN inside ``strategy.scope()``.
-Every GAN variant trains unchanged under any of them; see the "Distribution"
-notes of `ganzoo.models.gan` for what is global and what is per replica.
+`python -m ganzoo.train --strategy=... --mixed_precision` calls
+`get_strategy` and `set_mixed_precision`, then builds and compiles the GAN
+inside ``strategy.scope()``. Every GAN variant trains unchanged under any of
+them. The second half of this module is the per-replica plumbing the GAN's
+training step uses; what it makes global and what stays per replica:
+
+* Losses are means over the replica's batch divided by the number of
+  replicas (`num_replicas`), so that summing gradients over replicas (what
+  Keras optimizers do) gives the gradient of the mean over the **global**
+  batch.
+* Each replica draws its own random values (`replica_rows`): one seed per
+  draw, the values of the whole global batch, the replica's rows kept. One
+  step on N replicas therefore sees exactly what one device sees for the same
+  global batch. The SeedGenerator state is a per-replica variable advanced
+  by the same constant on every replica, so its copies never diverge.
+* Per-example terms (gradient penalties, R1) need nothing: their mean over
+  replicas is the global-batch mean. Batch-coupled layers (batch norm,
+  minibatch discrimination) use the replica's batch unless they synchronise
+  themselves (``normalization="sync_batch"``). Batch means inside a
+  nonlinearity (feature matching) are global with `cross_replica_mean`.
+* Logged values are averaged over replicas inside the step
+  (`mean_over_replicas`), so every replica reports the global mean;
+  ``d_grad_norm``/``g_grad_norm`` are the mean over replicas of each
+  replica's gradient norm.
 
 Example:
 
@@ -123,3 +143,92 @@ def set_mixed_precision(enabled):
         policy = "mixed_bfloat16"
     keras.mixed_precision.set_global_policy(policy)
     return policy
+
+
+# ------------------------------------------------------ per-replica plumbing
+def num_replicas():
+    """Replicas training in sync (1 outside a replica context)."""
+    if tf.distribute.in_cross_replica_context():
+        return 1
+    return tf.distribute.get_strategy().num_replicas_in_sync
+
+
+def replica_id():
+    """This replica's index in its sync group, an int32 scalar (0 on one device)."""
+    context = tf.distribute.get_replica_context()
+    if context is None:
+        return tf.constant(0, tf.int32)
+    return tf.cast(context.replica_id_in_sync_group, tf.int32)
+
+
+def is_multi_worker():
+    """Whether the current strategy spans several workers."""
+    strategy = tf.distribute.get_strategy()
+    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        return False
+    # Workers and chief of the cluster (one process per task).
+    spec = strategy.cluster_resolver.cluster_spec().as_dict()
+    return len(spec.get("worker", ())) + len(spec.get("chief", ())) > 1
+
+
+def cross_replica_mean(value):
+    """The mean of ``value`` over all replicas (identity on one replica).
+
+    Differentiable: under N replicas, a loss built from it and divided by N
+    (as the GAN step does) yields gradients that sum over replicas to the
+    gradient of the same loss computed on the global batch. Use it for batch
+    means that enter a nonlinearity, e.g. the feature means of feature
+    matching; per-example terms need nothing.
+    """
+    if num_replicas() == 1:
+        return value
+    return tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.MEAN, value)
+
+
+def mean_over_replicas(scalars):
+    """A list of float32 scalars averaged over replicas in one all-reduce."""
+    if num_replicas() == 1 or not scalars:
+        return scalars
+    mean = tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.MEAN, tf.stack(scalars))
+    return tf.unstack(mean)
+
+
+def replica_rows(sampler, batch_size, shape, seed):
+    """``sampler((batch_size, *shape), seed=seed)`` for this replica's rows.
+
+    Draws the values of the global batch (batch_size × replicas rows) from
+    one stateless ``seed`` and keeps rows [r·batch_size, (r+1)·batch_size) on
+    replica r, so N replicas see exactly what one device sees. Needs equal
+    per-replica batches (``drop_remainder``).
+    """
+    replicas = num_replicas()
+    if replicas == 1:
+        return sampler((batch_size, *shape), seed=seed)
+    values = sampler((batch_size * replicas, *shape), seed=seed)
+    begin = [replica_id() * batch_size] + [0] * len(shape)
+    return tf.slice(values, begin, [batch_size, *shape])
+
+
+def gradient_norm(optimizer, gradients):
+    """The global norm of the unscaled gradients, × replicas (each replica
+    holds gradients of its loss divided by the replica count)."""
+    norm = tf.linalg.global_norm([g for g in gradients if g is not None])
+    # A LossScaleOptimizer sees scaled gradients; report the true norm.
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        norm = norm / tf.cast(optimizer.dynamic_scale, norm.dtype)
+    return norm * tf.cast(num_replicas(), norm.dtype)
+
+
+def agree_on_finiteness(optimizer, gradients):
+    """Under loss scaling on several replicas, makes every replica see
+    non-finite gradients when any replica has them.
+
+    Keras' LossScaleOptimizer decides to skip a step from the *first*
+    replica's local gradients, then applies the all-reduced ones: an overflow
+    on another replica would reach the weights. One scalar all-reduce fixes it.
+    """
+    if num_replicas() == 1 or not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return gradients
+    local_bad = tf.cast(tf.logical_not(optimizer.check_finite(gradients)), tf.float32)
+    any_bad = tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.SUM, local_bad) > 0
+    return [None if g is None else tf.where(any_bad, tf.constant(float("nan"), g.dtype), g) for g in gradients]

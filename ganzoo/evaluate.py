@@ -1,17 +1,22 @@
 r"""Score a trained generator: ``python -m ganzoo.evaluate``.
 
+    python -m ganzoo.evaluate --model=fashion_mnist_vanilla
     python -m ganzoo.evaluate --model=runs/vanilla-fashion_mnist/model.keras
-    python -m ganzoo.evaluate --model=runs/vanilla-fashion_mnist/generator \
+    python -m ganzoo.evaluate --model_dir=runs/vanilla-fashion_mnist/generator --trust \
         --metrics=is,fid,kid --num_samples=10000 --output=metrics.json
 
-``--model`` is one of
+The generator is named as in ``python -m ganzoo.sample`` (one loader,
+`ganzoo.sample.load_sampler`): ``--model`` is
 
-* a ``.keras`` file of a ganzoo GAN (or of a bare generator);
-* a generator SavedModel directory (`ganzoo.export`): its ``serving_default``
-  signature maps ``z`` float32 (None, latent_dim) to ``{"images"}`` in
-  [-1, 1]; latent_dim is read from the signature;
-* a name from the model zoo (``ganzoo.zoo.list_models()``) or a zoo model
-  directory (its card is verified by ``ganzoo.zoo.load``).
+* a name from the model zoo (``ganzoo.zoo.list_models()``), verified against
+  the registry inside ganzoo; never looked up as a path;
+* an http(s) URL of a model archive, with its ``--sha256``;
+* a ``.keras`` file of a ganzoo GAN (or of a bare generator), loaded in safe mode;
+
+and ``--model_dir`` a zoo model directory, a ``.tar.gz`` archive of one, or a
+generator SavedModel directory (`ganzoo.export`: its ``serving_default``
+signature maps ``z`` float32 (None, latent_dim) to ``{"images"}`` in [-1, 1]),
+which loads only with ``--trust`` (or an archive's ``--sha256``).
 
 The classifier defaults to the shipped Fashion-MNIST one for 28×28×1 images
 and to TF-GAN's Inception otherwise (`ganzoo.metrics.default_classifier`).
@@ -34,6 +39,9 @@ import time
 
 from absl import app, flags
 
+# The one loader of generators, shared with python -m ganzoo.sample.
+from ganzoo.sample import load_sampler
+
 FLAGS = flags.FLAGS
 IMAGE_METRICS = ("is", "fid", "kid")
 METRICS = (*IMAGE_METRICS, "modes")
@@ -42,7 +50,10 @@ METRICS = (*IMAGE_METRICS, "modes")
 def define_flags():
     """The command-line flags, defined only when run as a script so that
     importing this module never clashes with `ganzoo.train`'s flags."""
-    flags.DEFINE_string("model", None, "Zoo name, .keras file or generator SavedModel directory.")
+    flags.DEFINE_string("model", None, "Zoo name, http(s) URL of a model archive (with --sha256) or .keras file.")
+    flags.DEFINE_string("model_dir", None, "Model directory, generator SavedModel or .tar.gz model archive.")
+    flags.DEFINE_bool("trust", False, "Load a --model_dir outside ganzoo's registry, checked only against its card.")
+    flags.DEFINE_string("sha256", None, "Pinned sha256 of the model archive (--model URL or --model_dir archive).")
     flags.DEFINE_list("metrics", None, "Any of is, fid, kid for images; modes for 2-D mixture points "
                       "(default: is,fid,kid for images, modes for points).")
     flags.DEFINE_string("classifier", None, "Hub URL, SavedModel dir or 'fashion_mnist' (default: by image shape).")
@@ -55,105 +66,11 @@ def define_flags():
     flags.DEFINE_integer("seed", 0, "Seed of the sampled z.")
     flags.DEFINE_integer("batch_size", 250, "Images per generator and classifier call.")
     flags.DEFINE_string("output", "metrics.json", "JSON file to write ('' for none).")
-    flags.mark_flag_as_required("model")
-
-
-# ----------------------------------------------------------------- generators
-def load_sampler(model):
-    """``sample(num, seed) → float32 numpy images in [-1, 1]`` for a ``.keras``
-    file, a generator SavedModel directory or a zoo name."""
-    if model.endswith(".keras"):
-        if not os.path.isfile(model):
-            raise FileNotFoundError(f"No .keras file {model!r}")
-        return _keras_sampler(model)
-    if os.path.isdir(model):
-        if os.path.exists(os.path.join(model, "generator", "saved_model.pb")):
-            return _zoo_sampler(model)  # a zoo model directory: card + generator/
-        if not os.path.exists(os.path.join(model, "saved_model.pb")):
-            raise ValueError(
-                f"{model!r} is a directory but neither a SavedModel (no saved_model.pb) nor a "
-                f"zoo model directory (no generator/saved_model.pb)"
-            )
-        return _saved_model_sampler(model)
-    return _zoo_sampler(model)
-
-
-def _keras_sampler(path):
-    import tensorflow as tf
-
-    import ganzoo  # noqa: F401  (registers the GAN classes for deserialization)
-
-    from ganzoo import saving
-
-    loaded = saving.load_keras(path, compile=False)  # safe mode, integrity checked
-    if hasattr(loaded, "generate"):
-        return loaded.generate
-    latent_dim = loaded.input_shape[-1]
-
-    def sample(num, seed):
-        z = tf.random.stateless_normal((num, latent_dim), seed=[seed, 0])
-        return tf.cast(loaded.predict(z, verbose=0), tf.float32).numpy()
-
-    return sample
-
-
-def _saved_model_sampler(path, batch_size=250):
-    import numpy as np
-    import tensorflow as tf
-    import tensorflow_hub as hub
-
-    from ganzoo import saving
-
-    loaded = saving.load_saved_model(path, loader=hub.load)
-    signatures = getattr(loaded, "signatures", {})
-    if "serving_default" not in signatures:
-        raise ValueError(f"The SavedModel {path!r} has no serving_default signature; got {sorted(signatures)}")
-    signature = signatures["serving_default"]
-    _, inputs = signature.structured_input_signature
-    if set(inputs) != {"z"}:
-        raise ValueError(
-            f"The serving_default signature of {path!r} takes {sorted(inputs)}; expected a "
-            f"generator taking 'z' (see ganzoo.export)"
-        )
-    latent_dim = inputs["z"].shape[-1]
-
-    @tf.function(input_signature=[tf.TensorSpec((None, latent_dim), tf.float32)])
-    def generate(z):
-        outputs = signature(z=z)
-        if "images" not in outputs:
-            raise ValueError(f"The generator {path!r} returns {sorted(outputs)}, not 'images'")
-        return tf.cast(outputs["images"], tf.float32)
-
-    def sample(num, seed):
-        z = tf.random.stateless_normal((num, latent_dim), seed=[seed, 0])
-        return np.concatenate([generate(z[i : i + batch_size]).numpy() for i in range(0, num, batch_size)])
-
-    sample.loaded = loaded
-    return sample
-
-
-def _zoo_sampler(name):
-    try:
-        from ganzoo import zoo
-    except ImportError as error:
-        raise ValueError(
-            f"--model={name!r} is neither a .keras file nor a SavedModel directory, and the "
-            f"model zoo (ganzoo.zoo) is not available to look it up: {error}"
-        ) from error
-    if not (hasattr(zoo, "list_models") and hasattr(zoo, "load")):
-        raise ValueError(
-            f"--model={name!r} is neither a .keras file nor a SavedModel directory, and "
-            f"ganzoo.zoo has no list_models()/load(name) to look it up"
-        )
-    available = sorted(zoo.list_models())
-    if name not in available and not os.path.isdir(name):
-        raise ValueError(f"Unknown model {name!r}; available: {available}, a .keras file or a SavedModel directory")
-    return zoo.load(name).sample
 
 
 # ----------------------------------------------------------------- scoring
 def evaluate(
-    model,
+    model=None,
     metrics=None,
     classifier=None,
     num_samples=10_000,
@@ -163,8 +80,15 @@ def evaluate(
     splits=10,
     seed=0,
     batch_size=250,
+    *,
+    model_dir=None,
+    trust=False,
+    sha256=None,
 ):
     """Samples ``num_samples`` images of ``model`` and scores them.
+
+    ``model``, ``model_dir``, ``trust`` and ``sha256`` name the generator as
+    in `ganzoo.sample.load_sampler`.
 
     Returns:
         A JSON-ready dict: the settings, and ``inception_score``,
@@ -179,7 +103,8 @@ def evaluate(
         if unknown or not metrics:
             raise ValueError(f"Unknown metrics {unknown or metrics!r}; choose from {list(METRICS)}")
     start = time.time()
-    sample = load_sampler(model)
+    sample = load_sampler(model, model_dir=model_dir, trust=trust, sha256=sha256)
+    model = model if model is not None else os.fspath(model_dir)
     # One sample tells images from points: a metric that does not apply is
     # refused before the long sampling, not after it.
     image_shape = tuple(sample(1, int(seed)).shape[1:])
@@ -260,6 +185,8 @@ def _real_features(image_shape, name, split, num, classifier, batch_size):
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+    if (FLAGS.model is None) == (FLAGS.model_dir is None):
+        raise app.UsageError("Pass one of --model (a zoo name, URL or .keras file) and --model_dir")
     result = evaluate(
         FLAGS.model,
         FLAGS.metrics,
@@ -271,6 +198,9 @@ def main(argv):
         FLAGS.splits,
         FLAGS.seed,
         FLAGS.batch_size,
+        model_dir=FLAGS.model_dir,
+        trust=FLAGS.trust,
+        sha256=FLAGS.sha256,
     )
     result["command"] = " ".join(["python -m ganzoo.evaluate"] + sys.argv[1:])
     text = json.dumps(result, indent=2)

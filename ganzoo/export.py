@@ -12,12 +12,18 @@ The SavedModel has three signatures, all usable through
 The loaded object also has them as plain functions:
 ``loaded.serving_default(z)``, ``loaded.uint8(z)`` and ``loaded.sample(num,
 seed)``.
+
+A conditional generator (inputs ``[z, labels]``) gets the same three
+signatures, each with a ``labels`` argument after the others (``sample(num,
+seed, labels)`` takes one label per image).
 """
 
 import os
 
 import keras
 import tensorflow as tf
+
+from ganzoo.data import to_uint8
 
 
 def _generator_of(model):
@@ -34,14 +40,16 @@ def export_generator(model, path):
     SavedModel, so a wrong path never deletes a user's files.
     """
     generator = _generator_of(model)
-    latent_dim = generator.input_shape[-1]
+    latent_dim = generator.inputs[0].shape[-1]
     if os.path.isdir(path) and os.listdir(path) and not os.path.exists(os.path.join(path, "saved_model.pb")):
         raise FileExistsError(f"{path!r} is a non-empty directory that is not a SavedModel; not overwriting it")
 
+    z_spec = tf.TensorSpec((None, latent_dim), tf.float32, name="z")
+    if len(generator.inputs) > 1:
+        return _export_conditional(generator, path, z_spec)
+
     def images_of(z):
         return tf.cast(generator(z, training=False), tf.float32)
-
-    z_spec = tf.TensorSpec((None, latent_dim), tf.float32, name="z")
 
     @tf.function(input_signature=[z_spec])
     def generate(z):
@@ -49,8 +57,7 @@ def export_generator(model, path):
 
     @tf.function(input_signature=[z_spec])
     def generate_uint8(z):
-        images = images_of(z)
-        return {"images": tf.cast(tf.round(tf.clip_by_value((images + 1.0) * 127.5, 0.0, 255.0)), tf.uint8)}
+        return {"images": to_uint8(images_of(z))}
 
     @tf.function(
         input_signature=[tf.TensorSpec((), tf.int32, name="num"), tf.TensorSpec((), tf.int32, name="seed")]
@@ -58,6 +65,38 @@ def export_generator(model, path):
     def sample(num, seed):
         z = tf.random.stateless_normal(tf.stack([num, latent_dim]), seed=tf.stack([seed, 0]))
         return {"images": images_of(z), "z": z}
+
+    archive = keras.export.ExportArchive()
+    archive.track(generator)
+    archive.add_endpoint("serving_default", generate)
+    archive.add_endpoint("uint8", generate_uint8)
+    archive.add_endpoint("sample", sample)
+    archive.write_out(path, verbose=False)
+    return path
+
+
+def _export_conditional(generator, path, z_spec):
+    """The three signatures of a generator of ``[z, labels]``."""
+    condition = generator.inputs[1]
+    labels_spec = tf.TensorSpec((None, *condition.shape[1:]), condition.dtype, name="labels")
+
+    def images_of(z, labels):
+        return tf.cast(generator([z, labels], training=False), tf.float32)
+
+    @tf.function(input_signature=[z_spec, labels_spec])
+    def generate(z, labels):
+        return {"images": images_of(z, labels)}
+
+    @tf.function(input_signature=[z_spec, labels_spec])
+    def generate_uint8(z, labels):
+        return {"images": to_uint8(images_of(z, labels))}
+
+    num_seed = [tf.TensorSpec((), tf.int32, name="num"), tf.TensorSpec((), tf.int32, name="seed")]
+
+    @tf.function(input_signature=[*num_seed, labels_spec])
+    def sample(num, seed, labels):
+        z = tf.random.stateless_normal(tf.stack([num, z_spec.shape[-1]]), seed=tf.stack([seed, 0]))
+        return {"images": images_of(z, labels), "z": z}
 
     archive = keras.export.ExportArchive()
     archive.track(generator)

@@ -7,12 +7,22 @@ exports the run's generator as a SavedModel and copies its sample grid into
 ``saved_models/<name>/``, scores it with the command that the card names
 (``python -m ganzoo.evaluate`` with the shipped Fashion-MNIST classifier for
 Fashion-MNIST; PacGAN mode coverage for the 2-D mixtures), and writes
-``model_card.json`` with the sha256 of every file. ``--readme`` then rewrites
-the zoo table of README.md from the cards.
+``model_card.json`` with the sha256 of every file. It also saves the whole GAN
+as ``gan.keras`` (generator, discriminator and config; no optimizer state),
+which `ganzoo.zoo.load_gan` loads for fine-tuning. Published into the shipped
+zoo (no ``$GANZOO_ZOO_DIR``), it re-pins every file in the registry inside the
+package (`ganzoo.registry`); ``--registry`` alone does only that.
+
+    python -m ganzoo.publish --archive --name=fashion_mnist_vanilla
+
+writes ``fashion_mnist_vanilla.tar.gz`` (into ``--archive_dir``) and prints
+its sha256, for ``ganzoo.zoo.load(url, sha256=...)`` or a user registry.
+``--readme`` rewrites the zoo table of README.md from the cards.
 """
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -20,10 +30,20 @@ import sys
 from absl import app, flags
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("run_dir", None, "Output directory of python -m ganzoo.train.")
-flags.DEFINE_string("name", None, "Zoo name, e.g. fashion_mnist_vanilla.")
-flags.DEFINE_integer("num_samples", 10_000, "Samples scored for the card.")
-flags.DEFINE_bool("readme", False, "Rewrite README.md's zoo table from the cards.")
+# Every zoo model directory stays under this size (generator, gan.keras, card, picture).
+MAX_MODEL_BYTES = 15_000_000
+
+
+def define_flags():
+    """Defined only when run as a program, so that ``import ganzoo.train,
+    ganzoo.publish`` in one process never defines a flag twice."""
+    flags.DEFINE_string("run_dir", None, "Output directory of python -m ganzoo.train.")
+    flags.DEFINE_string("name", None, "Zoo name, e.g. fashion_mnist_vanilla.")
+    flags.DEFINE_integer("num_samples", 10_000, "Samples scored for the card.")
+    flags.DEFINE_bool("readme", False, "Rewrite README.md's zoo table from the cards.")
+    flags.DEFINE_bool("registry", False, "Re-pin every shipped model in ganzoo/registry.json.")
+    flags.DEFINE_bool("archive", False, "Write <name>.tar.gz of the zoo model --name and print its sha256.")
+    flags.DEFINE_string("archive_dir", ".", "Directory for the --archive file.")
 
 README_START, README_END = "<!-- zoo-table:start -->", "<!-- zoo-table:end -->"
 
@@ -32,7 +52,7 @@ def _describe(run_dir):
     """Variant, architecture, sizes and training facts of a run."""
     from ganzoo.saving import load_keras
 
-    gan = load_keras(os.path.join(run_dir, "model.keras"))
+    gan = load_keras(os.path.join(run_dir, "model.keras"), compile=False)
     with open(os.path.join(run_dir, "metrics.json")) as f:
         run = json.load(f)
     flags_used = run["flags"]
@@ -51,7 +71,7 @@ def _describe(run_dir):
             "discriminator": int(gan.discriminator.count_params()),
         },
         "training": {
-            "command": run["command"],
+            "command": portable_command(run["command"]),
             "steps": run["steps"],
             "batch_size": flags_used.get("batch_size", 128),
             "seed": flags_used.get("seed", 0),
@@ -62,14 +82,23 @@ def _describe(run_dir):
     }
 
 
+def portable_command(command):
+    """``command`` with each absolute path flag value (``--output_dir=/home/…/x``)
+    replaced by ``runs/x``: a card names no path of the machine that trained it."""
+    words = []
+    for word in shlex.split(command):
+        flag, equals, value = word.partition("=")
+        if equals and flag.startswith("--") and os.path.isabs(value):
+            word = f"{flag}=runs/{os.path.basename(os.path.normpath(value))}"
+        words.append(word)
+    return shlex.join(words)
+
+
 def _run_evaluate(directory, extra_flags):
-    """Runs ``python -m ganzoo.evaluate`` on the published generator, as the
-    card will name it; returns (command, result)."""
+    """Runs ``python -m ganzoo.evaluate`` on the published model by its zoo
+    name, as the card will name it; returns (command, result)."""
     output = os.path.join(os.path.dirname(os.path.abspath(directory)), f".{os.path.basename(directory)}-eval.json")
-    command = [
-        "python", "-m", "ganzoo.evaluate", f"--model={os.path.relpath(os.path.join(directory, 'generator'))}",
-        *extra_flags, "--seed=0",
-    ]
+    command = ["python", "-m", "ganzoo.evaluate", f"--model={os.path.basename(directory)}", *extra_flags, "--seed=0"]
     subprocess.run([sys.executable, *command[1:], f"--output={output}"], check=True)
     with open(output) as f:
         result = json.load(f)
@@ -125,6 +154,8 @@ def _write_scatter(gan, dataset, path):
 def publish(run_dir, name, num_samples):
     from ganzoo import cards, zoo
 
+    if not name or os.sep in name or name.startswith("."):
+        raise ValueError(f"--name must be a plain zoo name such as fashion_mnist_vanilla; got {name!r}")
     gan, card = _describe(run_dir)
     directory = os.path.join(zoo.zoo_dir(), name)
     if os.path.exists(directory):
@@ -136,16 +167,45 @@ def publish(run_dir, name, num_samples):
     from ganzoo.export import export_generator
 
     export_generator(gan, os.path.join(directory, "generator"))
+    # The whole GAN for fine-tuning (zoo.load_gan): it was loaded without
+    # compiling, so the file holds weights and config, no optimizer slots.
+    gan.save(os.path.join(directory, zoo.GAN_FILE))
     if len(gan.image_shape) == 3:
         shutil.copy(os.path.join(run_dir, "samples.png"), os.path.join(directory, "samples.png"))
+    else:
+        _write_scatter(gan, card["dataset"], os.path.join(directory, "samples.png"))
+    card = {"name": name, **card}
+    cards.write_card(directory, card)  # files pinned before the evaluation loads them by name
+    _pin_if_shipped()
+    if len(gan.image_shape) == 3:
         command, metrics = _score_images(directory, num_samples)
     else:
         command, metrics = _score_points(directory, card["dataset"])
-        _write_scatter(gan, card["dataset"], os.path.join(directory, "samples.png"))
-    card = {"name": name, **card, "evaluation": {"command": command, "metrics": metrics}}
-    card = cards.write_card(directory, card)
+    card = cards.write_card(directory, {**card, "evaluation": {"command": command, "metrics": metrics}})
+    _pin_if_shipped()
+    size = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(directory) for f in fs)
+    if size > MAX_MODEL_BYTES:
+        raise ValueError(f"{directory} holds {size} bytes; a zoo model stays under {MAX_MODEL_BYTES}")
     print(json.dumps(card["evaluation"], indent=2))
     return card
+
+
+def _pin_if_shipped():
+    """Re-pins the registry when publishing into the shipped zoo."""
+    from ganzoo import registry, zoo
+
+    if not os.environ.get(zoo.ENV_VAR):
+        registry.write_registry()
+
+
+def write_archive(name, archive_dir="."):
+    """Verifies the zoo model ``name``, writes ``<archive_dir>/<name>.tar.gz``
+    and returns ``(path, sha256)``."""
+    from ganzoo import remote, zoo
+
+    with zoo.open_model(name) as (directory, _):
+        path = os.path.join(archive_dir, f"{name}.tar.gz")
+        return path, remote.write_archive(directory, path)
 
 
 def zoo_table():
@@ -153,8 +213,8 @@ def zoo_table():
     from ganzoo import cards, zoo
 
     rows = ["| model | samples | variant | steps | IS (real test set) | FID | modes / % HQ |", "|---|---|---|---|---|---|---|"]
-    for name in zoo.list_models():
-        card = cards.read_card(os.path.join(zoo.zoo_dir(), name))
+    for name in zoo.list_models(registry_file={}):  # local models only
+        card = cards.read_card(zoo.resolve(name))
         m = card["evaluation"]["metrics"]
         picture = f"![{name}](saved_models/{name}/samples.png)"
         if "inception_score" in m:
@@ -182,9 +242,19 @@ def main(argv):
         if not FLAGS.name:
             raise app.UsageError("--name is required with --run_dir")
         publish(FLAGS.run_dir, FLAGS.name, FLAGS.num_samples)
+    if FLAGS.registry:
+        from ganzoo import registry
+
+        registry.write_registry()
+    if FLAGS.archive:
+        if not FLAGS.name:
+            raise app.UsageError("--name is required with --archive")
+        path, sha256 = write_archive(FLAGS.name, FLAGS.archive_dir)
+        print(f"{path}\nsha256={sha256}")
     if FLAGS.readme:
         write_readme_table()
 
 
 if __name__ == "__main__":
+    define_flags()
     app.run(main)

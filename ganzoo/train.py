@@ -90,13 +90,13 @@ def _fit_schedule(steps, epochs, batches_per_epoch):
 
 def build(model_name, loss, model_args, data_shape, latent_dim, seed, d_steps, track_meters):
     """Builds and returns an uncompiled GAN of the variant ``model_name``."""
-    from ganzoo import models
+    from ganzoo import architectures, models
 
     cls = models.get(model_name)
     kwargs = dict(model_args)
     if loss is not None:
         kwargs["loss"] = loss
-    generator, discriminator = cls.build_networks(data_shape, latent_dim)
+    generator, discriminator = architectures.default_networks(cls, data_shape, latent_dim)
     return cls(
         generator=generator,
         discriminator=discriminator,
@@ -241,7 +241,8 @@ def train(argv_flags, extra_callbacks=()):
             StopOnDivergence(),
             backup,  # last: sees StopAtStep's stop, never sees a diverged step
         ]
-        dataset = ganzoo.data.resumable_batches(examples, count, f.batch_size, f.seed, start_step=step)
+        skip = step * gan.real_batches_per_step  # batches read so far: fit groups that many per step
+        dataset = ganzoo.data.resumable_batches(examples, count, f.batch_size, f.seed, start_step=skip)
         try:
             gan.fit(
                 dataset, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks, verbose=f.verbose,
@@ -305,17 +306,14 @@ def _meter_callbacks(f, data_shape):
                 f"(its mode coverage is logged anyway)"
             )
         return [callbacks.ModeCoverage(mixture=f.dataset)]
-    kinds = {"is": callbacks.InceptionScore, "fid": callbacks.FrechetDistance, "kid": callbacks.KernelDistance}
+    kinds = callbacks.evaluation.METRICS
     unknown = sorted(set(f.eval_metrics) - set(kinds))
     if unknown:
         raise ValueError(f"Unknown --eval_metrics {unknown}; choose from {sorted(kinds)}")
-    common = dict(
-        classifier=f.eval_classifier, num_samples=f.eval_num_samples, every_n_epochs=f.eval_every_n_epochs
-    )
-    return [
-        kinds[name](**common) if name == "is" else kinds[name](real=f.dataset, **common)
-        for name in f.eval_metrics
-    ]
+    # One callback: one classifier, one draw of generated images per evaluation.
+    return [callbacks.GeneratorMetrics(
+        tuple(f.eval_metrics), f.dataset, f.eval_classifier, f.eval_num_samples, f.eval_every_n_epochs
+    )] if f.eval_metrics else []
 
 
 def _fingerprint(f, model_args, latent_dim):

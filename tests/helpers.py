@@ -64,6 +64,20 @@ def tiny_classifier(image_shape=IMAGE_SHAPE, num_classes=10, feature_dim=8, seed
     return keras.Model(images, {"logits": logits, "pool_3": features}, name="tiny_classifier")
 
 
+def fashion_mnist_images(split="test", num=1000, label=None):
+    """The first ``num`` Fashion-MNIST images of ``split`` (of class ``label``
+    only, if given), float32 in [-1, 1], from the offline copy via ganzoo.data."""
+    kept = []
+    for images, labels in ganzoo.data.load(
+        "fashion_mnist", split=split, batch_size=500, shuffle=False, with_labels=True
+    ):
+        images = images.numpy()
+        kept.append(images if label is None else images[labels.numpy() == label])
+        if sum(map(len, kept)) >= num:
+            break
+    return np.concatenate(kept)[:num]
+
+
 def tiny_point_gan(seed=0):
     """A compiled VanillaGAN on 2-D points with 16-unit MLPs, seeded."""
     keras.utils.set_random_seed(seed)
@@ -83,3 +97,49 @@ def assert_round_trip_keeps_outputs(gan, tmp_path):
     np.testing.assert_array_equal(images, again(z))
     np.testing.assert_array_equal(gan.discriminator(images), again.discriminator(images))
     return again
+
+
+def tiny_zoo_model(directory, name="tiny_model", with_gan=True, seed=0):
+    """Writes a zoo model directory of a tiny untrained VanillaGAN, as
+    ``python -m ganzoo.publish`` does: ``generator/``, ``gan.keras`` (with
+    ``with_gan``) and a card. Returns the GAN."""
+    generator, discriminator = tiny_networks()
+    gan = ganzoo.VanillaGAN(generator=generator, discriminator=discriminator, latent_dim=LATENT_DIM, seed=seed)
+    gan(np.zeros((1, LATENT_DIM), "float32"))  # builds the model
+    os.makedirs(directory, exist_ok=True)
+    ganzoo.export.export_generator(gan, os.path.join(str(directory), "generator"))
+    if with_gan:
+        gan.save(os.path.join(str(directory), "gan.keras"))
+    ganzoo.cards.write_card(str(directory), {"name": name, "latent_dim": LATENT_DIM, "image_shape": list(IMAGE_SHAPE)})
+    return gan
+
+
+def tiny_gan(cls=None, nets=None, normalization="batch", seed=1, compiled=False, **kwargs):
+    """The shared GAN factory: ``cls`` (VanillaGAN by default) on `tiny_networks`
+    (or ``nets``), latent size ``LATENT_DIM``, seeded; compiled with the
+    variant's optimizers when ``compiled``. ``kwargs`` go to ``cls``."""
+    cls = ganzoo.VanillaGAN if cls is None else cls
+    if nets is None:
+        keras.utils.set_random_seed(seed)
+        nets = tiny_networks(normalization=normalization)
+    generator, discriminator = nets
+    latent_dim = kwargs.pop("latent_dim", generator.inputs[0].shape[-1])
+    gan = cls(generator=generator, discriminator=discriminator, latent_dim=latent_dim, seed=seed, **kwargs)
+    if compiled:
+        gan.compile()
+    return gan
+
+
+def tiny_conditional_networks(num_classes=3, image_shape=(4, 4, 1), latent_dim=LATENT_DIM, seed=0):
+    """A class-conditional G(z, y) and D(x, y) of dense layers (labels are
+    int32 class ids, embedded), small enough for exact comparisons."""
+    init = keras.initializers.GlorotUniform(seed)
+    z, y = keras.Input((latent_dim,)), keras.Input((), dtype="int32")
+    h = keras.layers.Concatenate()([z, keras.layers.Embedding(num_classes, 4)(y)])
+    h = keras.layers.Dense(int(np.prod(image_shape)), activation="tanh", kernel_initializer=init)(h)
+    generator = keras.Model([z, y], keras.layers.Reshape(image_shape)(h), name="conditional_generator")
+    x, label = keras.Input(image_shape), keras.Input((), dtype="int32")
+    h = keras.layers.Concatenate()([keras.layers.Flatten()(x), keras.layers.Embedding(num_classes, 4)(label)])
+    h = keras.layers.Dense(8, activation="relu", kernel_initializer=init)(h)
+    discriminator = keras.Model([x, label], keras.layers.Dense(1, kernel_initializer=init)(h), name="conditional_d")
+    return generator, discriminator

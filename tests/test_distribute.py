@@ -4,7 +4,7 @@ The strategy tests need TensorFlow configured before it initialises (two
 logical CPUs, or a TF_CONFIG cluster), so they run this file as a script in
 fresh processes (the ``__main__`` part at the bottom) and check what it
 writes. Every variant is trained on 2-D points with the variant's own MLPs
-(`build_networks`), which have no batch norm; one extra case checks DCGAN
+(`ganzoo.architectures.default_networks`), which have no batch norm; one extra case checks DCGAN
 nets with synchronized batch norm.
 """
 
@@ -68,14 +68,6 @@ def _free_ports(count):
     return ports
 
 
-# Variants whose step is per replica today although it could be replica
-# invariant; the fix named here makes them pass (then they XPASS).
-PER_REPLICA_TODAY = {
-    "feature_matching": "feature means are per replica: wrap both batch means in "
-    "ganzoo.models.gan.cross_replica_mean",
-}
-
-
 @pytest.fixture(scope="module")
 def workers(tmp_path_factory):
     """Starts the Mirrored process and the two MultiWorker processes at once
@@ -103,6 +95,7 @@ def mirrored_results(workers):
     return json.loads((root / "mirrored.json").read_text())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", _model_names() + [SYNC_BN_CASE])
 def test_mirrored_step_equals_one_device_step(mirrored_results, name):
     """One MirroredStrategy step on 2 logical CPUs over global batch B gives
@@ -116,11 +109,10 @@ def test_mirrored_step_equals_one_device_step(mirrored_results, name):
         # Minibatch discrimination compares the examples of each replica's
         # batch: per replica by design, so only the run itself is checked.
         return
-    if name in PER_REPLICA_TODAY and result["max_weight_diff"] >= 1e-5:
-        pytest.xfail(PER_REPLICA_TODAY[name])
     assert result["max_weight_diff"] < 1e-5, result
 
 
+@pytest.mark.slow
 def test_loss_scaling_skips_the_step_when_any_replica_overflows(mirrored_results):
     """Keras' LossScaleOptimizer judges finiteness on the first replica only;
     ganzoo makes all replicas agree, so an overflow on replica 1 skips D's
@@ -131,6 +123,7 @@ def test_loss_scaling_skips_the_step_when_any_replica_overflows(mirrored_results
     assert result["g_finite"], result
 
 
+@pytest.mark.slow
 def test_multi_worker_workers_end_with_identical_weights(workers):
     """Two MultiWorkerMirroredStrategy workers on loopback ports (TF_CONFIG)
     train every variant 2 steps and end with identical weights and seeds."""
@@ -158,6 +151,7 @@ def bfloat16_policy():
         keras.mixed_precision.set_global_policy("float32")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", _model_names())
 def test_mixed_bfloat16_fit_logs_finite_float32(bfloat16_policy, name):
     import keras
@@ -184,6 +178,7 @@ def test_mixed_bfloat16_fit_logs_finite_float32(bfloat16_policy, name):
     keras.backend.clear_session()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", _model_names())
 def test_train_step_compiles_with_xla(name):
     """TPU-ready: static shapes and no host-side Python in the step, so it
@@ -201,7 +196,6 @@ def test_train_step_compiles_with_xla(name):
 def test_set_mixed_precision_picks_the_policy_for_the_device():
     import keras
     import tensorflow as tf
-
     from ganzoo import distribute
 
     expected = "mixed_float16" if tf.config.list_physical_devices("GPU") else "mixed_bfloat16"
@@ -217,7 +211,6 @@ def test_set_mixed_precision_picks_the_policy_for_the_device():
 
 def test_get_strategy_names_and_errors():
     import tensorflow as tf
-
     from ganzoo import distribute
 
     assert distribute.get_strategy("default") is tf.distribute.get_strategy()
@@ -245,7 +238,7 @@ def _nets(name):
         from helpers import tiny_networks
 
         return tiny_networks(latent_dim=LATENT_DIM, normalization="sync_batch")
-    return ganzoo.models.MODELS[name].build_networks(POINTS, LATENT_DIM)
+    return ganzoo.architectures.default_networks(ganzoo.models.MODELS[name], POINTS, LATENT_DIM)
 
 
 def _data(name, num):
@@ -271,16 +264,16 @@ def _mirrored_main(out):
     import keras
 
     import ganzoo
-    from ganzoo.architectures import uses_batch_statistics
-    from ganzoo.layers import MinibatchDiscrimination
+    from ganzoo.models.networks import couples_batch
 
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     results = {}
     for name in _model_names() + [SYNC_BN_CASE]:
         cls = ganzoo.models.MODELS["vanilla" if name == SYNC_BN_CASE else name]
-        images = _data(name, BATCH)
         keras.utils.set_random_seed(0)
         single = _gan(cls, _nets(name), seed=3)
+        # One step: with fresh real batches, one batch of BATCH per D update.
+        images = _data(name, BATCH * single.real_batches_per_step)
         initial = _weights(single)
         _compile(single)
         single.fit(images, batch_size=BATCH, epochs=1, verbose=0, shuffle=False)
@@ -298,8 +291,7 @@ def _mirrored_main(out):
             "moved": max(float(np.abs(a - b).max()) for a, b in zip(initial, after_single)),
             "finite": all(np.isfinite(w).all() for w in after_mirrored),
             "seed_copies_agree": all(np.array_equal(s, single.seed_generator.state.numpy()) for s in seed_copies),
-            "batch_coupled": any(isinstance(l, MinibatchDiscrimination) for l in d.layers)
-            or (uses_batch_statistics(d) and name != SYNC_BN_CASE),
+            "batch_coupled": couples_batch(d) and name != SYNC_BN_CASE,
         }
         print(name, results[name], flush=True)
     results[OVERFLOW_CASE] = _overflow_on_one_replica(strategy)
@@ -315,12 +307,12 @@ def _overflow_on_one_replica(strategy):
     import tensorflow as tf
 
     import ganzoo
-    from ganzoo.models.gan import _replica_id
+    from ganzoo.distribute import replica_id
 
     class OverflowOnReplica1(ganzoo.models.MODELS["vanilla"]):
-        def discriminator_loss(self, real_logits, fake_logits):
-            loss = super().discriminator_loss(real_logits, fake_logits)
-            return loss * tf.where(tf.equal(_replica_id(), 1), float("inf"), 1.0)
+        def discriminator_loss(self, real_logits, fake_logits, condition=None):
+            loss = super().discriminator_loss(real_logits, fake_logits, condition)
+            return loss * tf.where(tf.equal(replica_id(), 1), float("inf"), 1.0)
 
     keras.mixed_precision.set_global_policy("mixed_float16")
     try:
@@ -375,6 +367,7 @@ if __name__ == "__main__":
     {"mirrored": _mirrored_main, "worker": _worker_main}[mode](path)
 
 
+@pytest.mark.slow
 def test_train_cli_multi_worker_chief_alone_writes_the_outputs(tmp_path):
     """`python -m ganzoo.train --strategy=multi_worker` on two workers: both
     train, only the chief's files are in --output_dir, and the other worker's

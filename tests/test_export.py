@@ -4,19 +4,20 @@ import sys
 import textwrap
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 import ganzoo
-from helpers import LATENT_DIM, tiny_fit, tiny_networks
+from helpers import LATENT_DIM, tiny_fit, tiny_gan, tiny_networks
 
 
 def make_trained_gan():
-    generator, discriminator = tiny_networks()
-    gan = ganzoo.VanillaGAN(generator=generator, discriminator=discriminator, latent_dim=LATENT_DIM, seed=0)
+    gan = tiny_gan(seed=0)
     tiny_fit(gan)  # batch-norm moving statistics are no longer the initial ones
     return gan
 
 
+@pytest.mark.slow
 def test_export_then_plain_tf_load_gives_identical_images(tmp_path):
     gan = make_trained_gan()
     path = ganzoo.export.export_generator(gan, str(tmp_path / "g"))
@@ -32,6 +33,7 @@ def test_export_then_plain_tf_load_gives_identical_images(tmp_path):
     np.testing.assert_array_equal(sampled["images"], gan(sampled["z"]).numpy())
 
 
+@pytest.mark.slow
 def test_export_loads_with_hub_where_ganzoo_is_not_importable(tmp_path):
     gan = make_trained_gan()
     path = ganzoo.export.export_generator(gan, str(tmp_path / "g"))

@@ -27,7 +27,11 @@ def test_a_published_run_loads_from_the_zoo_with_its_card(tmp_path, monkeypatch)
     card = cards.verify(str(directory))  # every sha256 matches
     assert card["name"] == "tiny_ring" and card["variant"] == "VanillaGAN" and card["dataset"] == "ring8"
     assert card["training"]["steps"] == 20 and card["training"]["command"].startswith("python -m ganzoo.train")
-    assert set(card["files"]) >= {"generator/saved_model.pb", "samples.png"}
+    assert set(card["files"]) >= {"generator/saved_model.pb", "samples.png", "gan.keras"}
+    assert str(tmp_path) not in json.dumps(card)  # no path of this machine
+    assert f"--output_dir=runs/{run_dir.name}" in card["training"]["command"]
+    assert card["evaluation"]["command"].startswith("python -m ganzoo.evaluate --model=tiny_ring ")
+    assert sum(f.stat().st_size for f in directory.rglob("*") if f.is_file()) <= 15_000_000
     metrics = card["evaluation"]["metrics"]
     assert 0 <= metrics["modes"] <= 8 and 0 <= metrics["high_quality"] <= 100
 
@@ -42,3 +46,27 @@ def test_a_published_run_loads_from_the_zoo_with_its_card(tmp_path, monkeypatch)
     assert model.saved_model.uint8(z)["images"].dtype.name == "uint8"
     with open(directory / cards.CARD_NAME) as f:
         assert json.load(f) == card
+
+    # The whole GAN, for fine-tuning: the run's weights, no optimizer state.
+    whole = zoo.load_gan("tiny_ring")
+    assert type(whole) is type(gan) and whole.d_optimizer is None
+    for ours, theirs in zip(whole.discriminator.weights, gan.discriminator.weights):
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_every_cli_imports_in_one_process():
+    # absl flags are global: two modules defining the same flag at import
+    # time raise DuplicateFlagError.
+    code = "import ganzoo.train, ganzoo.publish, ganzoo.sample, ganzoo.evaluate; print('ok')"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-2000:]
+
+
+def test_portable_command_drops_machine_paths():
+    from ganzoo.publish import portable_command
+
+    arguments = "--model=vanilla --output_dir=/home/someone/zoo2/fm_vanilla '--model_args={\"a\": 1}'"
+    command = f"python -m ganzoo.train {arguments}"
+    assert portable_command(command) == (
+        "python -m ganzoo.train --model=vanilla --output_dir=runs/fm_vanilla '--model_args={\"a\": 1}'"
+    )

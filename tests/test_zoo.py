@@ -100,9 +100,9 @@ def _evaluate_as_the_card_says(command):
     assert words[:3] == ["python", "-m", "ganzoo.evaluate"], command
     flags = dict(word[2:].split("=", 1) for word in words[3:])
     assert set(flags) <= {"model", "metrics", "classifier", "num_samples", "real_dataset", "seed"}, flags
-    model = os.path.join(os.path.dirname(zoo.zoo_dir()), flags["model"])
+    assert flags["model"] in zoo.list_models(), flags  # a zoo name, not a path
     return evaluate.evaluate(
-        model, flags["metrics"].split(","), flags.get("classifier"), int(flags["num_samples"]),
+        flags["model"], flags["metrics"].split(","), flags.get("classifier"), int(flags["num_samples"]),
         real_dataset=flags.get("real_dataset"), seed=int(flags["seed"]),
     )
 

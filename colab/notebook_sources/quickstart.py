@@ -8,17 +8,18 @@ def cells():
     return file, [
         *header(
             file,
-            "01 · Quickstart: pretrained GANs, sampling, your own GAN, export",
+            "01 · Quickstart: pretrained GANs, sampling, your own GAN, export, fine-tuning",
             """
             ganzoo is a Keras 3 / TensorFlow model zoo of generative adversarial networks. This
             notebook takes the shortest path through it:
 
             1. list the pretrained generators of the zoo and load one (its files are verified
-               against the model card first);
+               against the registry inside the package first);
             2. sample a grid, walk the latent space, and use the exported SavedModel with plain
                TensorFlow, without ganzoo;
             3. train a small GAN yourself with `model.fit`, save it to `.keras`, reload it and keep
-               training, then export its generator and reload that.
+               training, then export its generator and reload that;
+            4. fine-tune a whole GAN, generator and discriminator, on new data.
             """,
         ),
         code(
@@ -39,10 +40,12 @@ def cells():
             """
             ## The zoo
 
-            `ganzoo.zoo.list_models()` lists the pretrained generators in `saved_models/`. Each
-            directory holds a generator SavedModel, a sample grid and `model_card.json`: how the
-            model was trained (the exact command, steps, wall time, machine), its scores, and the
-            sha256 of every file, which `ganzoo.zoo.load` checks before TensorFlow reads anything.
+            `ganzoo.zoo.list_models()` lists the pretrained generators that ship inside the ganzoo
+            package. Each holds a generator SavedModel, a sample grid and `model_card.json`: how the
+            model was trained (the exact command, steps, wall time, machine) and its scores.
+            `ganzoo.zoo.load` checks every file against the sha256 and size that the registry
+            inside the package pins before TensorFlow reads anything: the card is information, the
+            registry is the proof. `python -m ganzoo.zoo` prints the zoo as a table.
             """
         ),
         code(
@@ -63,7 +66,7 @@ def cells():
         code(
             """
             if name:
-                model = ganzoo.zoo.load(name)  # refuses a file whose sha256 differs from the card
+                model = ganzoo.zoo.load(name)  # refuses a file that differs from the registry's pins
                 card = model.card
                 training, metrics = card["training"], card["evaluation"]["metrics"]
                 print(f"{name}: {card['variant']} on {card['dataset']}, latent_dim {model.latent_dim}")
@@ -205,6 +208,47 @@ def cells():
             from_keras = gan.generator(z, training=False).numpy()
             print("largest difference:", float(np.abs(from_export - from_keras).max()))
             assert np.allclose(from_export, from_keras, atol=1e-5)
+            """
+        ),
+        md(
+            """
+            ## Fine-tune a zoo GAN
+
+            `ganzoo.zoo.load_gan(name)` returns a zoo model's whole GAN, generator, discriminator
+            and config, as keras-hub's `from_preset` does: `compile` it and `fit` it on new data.
+            Here the new data is one class of Fashion-MNIST, sneakers. A model published with
+            `python -m ganzoo.publish` ships the GAN as `gan.keras` (weights, no optimizer state);
+            `ganzoo.zoo.gan_models()` lists the zoo's models that do. The zoo's current models were
+            published before `gan.keras` existed and ship their generator only, so where none is
+            listed this cell writes your GAN from above as a model directory, the way `publish`
+            does, and loads it by path: a directory outside the registry inside ganzoo loads only
+            with `trust=True` (see the README's trust model).
+            """
+        ),
+        code(
+            """
+            FINE_TUNE_STEPS = 2 if FAST else 100
+            SNEAKER = 7
+
+            tunable = ganzoo.zoo.gan_models()
+            if tunable:
+                source = tunable[0]
+                whole = ganzoo.zoo.load_gan(source)
+            else:
+                source = os.path.join(WORKDIR, "my_gan")
+                ganzoo.export.export_generator(gan, os.path.join(source, "generator"))
+                keras.models.load_model(path, compile=False).save(os.path.join(source, "gan.keras"))
+                ganzoo.cards.write_card(source, {"name": "my_gan", "latent_dim": gan.latent_dim})
+                whole = ganzoo.zoo.load_gan(path=source, trust=True)
+            print(f"{type(whole).__name__} from {os.path.basename(source)}: G {whole.generator.count_params()} and "
+                  f"D {whole.discriminator.count_params()} parameters")
+
+            examples, _ = ganzoo.data.load_examples("fashion_mnist", with_labels=True)
+            sneakers = (examples.filter(lambda image, label: label == SNEAKER)
+                        .map(lambda image, label: image).shuffle(6000, seed=0).batch(64).repeat())
+            whole.compile()
+            whole.fit(sneakers, epochs=1, steps_per_epoch=FINE_TUNE_STEPS, verbose=0)
+            show_images(whole.generate(32, seed=0), f"after {FINE_TUNE_STEPS} steps on sneakers");
             """
         ),
         md(

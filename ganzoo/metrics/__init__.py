@@ -1,8 +1,12 @@
-"""GAN evaluation metrics: Inception Score, FID and KID.
+"""GAN evaluation metrics: Inception Score, FID, KID, improved precision and
+recall, density and coverage.
 
 Each works on numpy arrays or ``tf.data.Dataset`` of float images in [-1, 1]
 through any classifier (`load_classifier`), and has a lower-level twin on
-precomputed logits or features.
+precomputed logits or features. Precision/recall and density/coverage (and
+`knn_scores`, all four in one pass) take their sets as keywords only,
+``real=`` and ``fake=``, and return named scores. `reference_statistics`
+caches the real set's side of FID, KID and the k-NN scores.
 """
 
 from ganzoo.metrics.classifier import (
@@ -15,6 +19,7 @@ from ganzoo.metrics.classifier import (
     iterate_images,
     load_classifier,
 )
+from ganzoo.metrics.density_coverage import density_coverage, density_coverage_from_features
 from ganzoo.metrics.frechet_distance import (
     feature_statistics,
     frechet_distance,
@@ -33,3 +38,7 @@ from ganzoo.metrics.kernel_distance import (
     mmd2_unbiased,
     polynomial_kernel,
 )
+from ganzoo.metrics.knn_scores import knn_scores
+from ganzoo.metrics.nearest_neighbors import ball_counts, knn_squared_radii
+from ganzoo.metrics.precision_recall import precision_recall, precision_recall_from_features
+from ganzoo.metrics.reference_statistics import reference_statistics

@@ -38,16 +38,14 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ganzoo import cards
+from ganzoo import cards, registry
 
 DEFAULT_HANDLE = "https://tfhub.dev/tensorflow/tfgan/eval/inception/1"
 INCEPTION_INPUT_SHAPE = (299, 299, 3)
-# The shipped Fashion-MNIST classifier, at the root of the repository.
-SHIPPED_CLASSIFIER = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-    "saved_models",
-    "fashion_mnist_classifier",
-)
+# The shipped Fashion-MNIST classifier: inside the installed package (the
+# repository's saved_models/ in a clone), pinned by ganzoo/registry.json.
+SHIPPED_MODEL_NAME = "fashion_mnist_classifier"
+SHIPPED_CLASSIFIER = os.path.join(registry.shipped_root(), SHIPPED_MODEL_NAME)
 SHIPPED_NAME = "fashion_mnist"
 OUTPUT_KEYS = ("logits", "pool_3")
 # Seconds to wait for a hub host before declaring it unreachable.
@@ -192,8 +190,10 @@ def _load_path_or_url(handle, input_shape):
             f"Classifier handle {handle!r} is neither an http(s) URL nor a SavedModel "
             f"directory. {_alternatives()}"
         )
-    if not is_url and os.path.exists(os.path.join(handle, cards.CARD_NAME)):
-        cards.verify(handle)  # a carded directory (the shipped one) is checked before loading
+    if not is_url and os.path.abspath(handle) == os.path.abspath(SHIPPED_CLASSIFIER):
+        registry.verify_shipped(SHIPPED_MODEL_NAME)  # against the registry, not its own card
+    elif not is_url and os.path.exists(os.path.join(handle, cards.CARD_NAME)):
+        cards.verify(handle)  # a carded directory is checked before loading
     if is_url and not _in_hub_cache(handle):
         host, port = _host_port(handle)
         if not reachable(host, port):

@@ -20,7 +20,9 @@ import keras
 import tensorflow as tf
 
 from ganzoo import losses
-from ganzoo.models.gan import GAN, cross_replica_mean
+from ganzoo.distribute import cross_replica_mean
+from ganzoo.models.gan import GAN
+from ganzoo.models.networks import net_inputs, takes_condition
 
 
 @keras.saving.register_keras_serializable(package="ganzoo")
@@ -36,7 +38,7 @@ class FeatureMatchingGAN(GAN):
         adversarial_weight: w ≥ 0, the weight of the non-saturating
             adversarial term added to G's loss.
         **kwargs: `ganzoo.GAN` arguments (generator, discriminator,
-            latent_dim, d_steps, seed, track_meters). D must be a functional
+            latent_dim, d_steps, seed, track_meters, fresh_real_batches). D must be a functional
             or Sequential `keras.Model`.
 
     Example:
@@ -65,28 +67,39 @@ class FeatureMatchingGAN(GAN):
             name=f"{self.discriminator.name}_features",
         )
 
-    def discriminator_loss(self, real_logits, fake_logits):
+    def discriminator_loss(self, real_logits, fake_logits, condition=None):
         return losses.non_saturating_discriminator_loss(real_logits, fake_logits)
 
-    def generator_loss(self, fake_logits):
+    def generator_loss(self, fake_logits, condition=None):
         return losses.non_saturating_generator_loss(fake_logits)
 
-    def generator_objective(self, real_images, fake_images):
+    def generator_objective(self, real_images, fake_images, condition=None):
         """‖mean f(real) − mean f(fake)‖² (+ w · non-saturating loss).
 
-        D sees the merged real+fake batch of its own update (the base
-        class's ``discriminate``), so that batch-norm statistics, and hence
-        the features, are those D was trained with.
+        D's features are computed the way D sees its batches in its own
+        update (the base class's ``discriminate``): per half for a
+        batch-norm D, so that each half is normalized by its own statistics
+        as D was trained; one merged batch otherwise.
         """
-        batch = tf.concat([real_images, tf.cast(fake_images, real_images.dtype)], axis=0)
-        features, logits = self.feature_model(batch, training=True)
-        num_real = tf.shape(real_images)[0]
-        real_features, fake_features = features[:num_real], features[num_real:]
-        fake_logits = logits[num_real:]
+        fake_images = tf.cast(fake_images, real_images.dtype)
+        if self.discriminator_sees_halves:
+            real_features, _ = self._features(real_images, condition)
+            fake_features, fake_logits = self._features(fake_images, condition)
+        else:
+            both = None
+            if condition is not None and takes_condition(self.feature_model):
+                both = tf.concat([condition, condition], axis=0)
+            features, logits = self._features(tf.concat([real_images, fake_images], axis=0), both)
+            real_features, fake_features = tf.split(features, 2, axis=0)
+            fake_logits = tf.split(logits, 2, axis=0)[1]
         loss = feature_matching_loss(real_features, fake_features)
         if self.adversarial_weight:
-            loss = loss + self.adversarial_weight * self.generator_loss(fake_logits)
+            loss = loss + self.adversarial_weight * self.generator_loss(fake_logits, condition=condition)
         return loss, fake_logits
+
+    def _features(self, images, condition):
+        """``(f(images), D's logits)`` in training mode."""
+        return self.feature_model(net_inputs(self.feature_model, images, condition), training=True)
 
     def get_config(self):
         return {

@@ -1,150 +1,112 @@
-"""The base class of every GAN in ganzoo: the alternating training process.
+"""The base class of every GAN in ganzoo: Goodfellow et al. 2014, Algorithm 1.
 
-Goodfellow et al. 2014, Algorithm 1: for each training step, update the
-discriminator ``d_steps`` times, then the generator once, each by one gradient
-step on its own objective while the other network is held fixed.
+For each training step: ``d_steps`` times, draw z, make fakes, and take one
+gradient step of D on its loss; then draw z once more and take one gradient
+step of G on its loss, D held fixed. `GAN.train_step` below is that loop;
+everything a variant changes is a hook, each receiving the batch's condition
+(class labels, Keras' ``y``; None for unconditional data):
 
-A variant is a subclass that overrides small hooks, never ``train_step``:
+* ``discriminator_loss(real_logits, fake_logits, condition=None)``::
 
-* ``discriminator_loss(real_logits, fake_logits)`` and
-  ``generator_loss(fake_logits)``: the objective;
-* ``discriminate(real, fake, training)``: how D sees the batch of real and
-  generated images (default: one merged call, or one call per half for a
-  batch-norm D);
-* ``discriminator_regularizers(real, fake)``: extra D terms (gradient penalty);
-* ``generator_objective(real, fake)``: the whole G loss when it needs more
-  than D's logits on fakes (feature matching);
-* ``after_discriminator_step()``: e.g. weight clipping;
-* ``default_optimizers()``: the paper's optimisers;
-* ``build_networks(data_shape, latent_dim)``: default nets for the CLI.
+      def discriminator_loss(self, real_logits, fake_logits, condition=None):
+          return ganzoo.losses.hinge_discriminator_loss(real_logits, fake_logits)
 
-Distribution (`tf.distribute`: Mirrored, MultiWorkerMirrored, TPU; see
-`ganzoo.distribute`). Build and compile the GAN inside ``strategy.scope()``.
+* ``generator_loss(fake_logits, condition=None)``::
 
-* Losses are means over the replica's batch divided by the number of
-  replicas, so that summing gradients over replicas (what Keras optimizers
-  do) gives the gradient of the mean over the **global** batch.
-* Each replica draws its own z: every draw takes one seed from the
-  SeedGenerator, draws the values of the whole global batch and keeps the
-  replica's rows (`GAN.draw_random`). One step on N replicas therefore sees
-  exactly the z one device sees for the same global batch. The seed state is
-  a per-replica variable (aggregation "none") advanced by the same constant
-  on every replica, so its copies never diverge and need no synchronisation.
-* Terms computed per replica, on the replica's examples only: the gradient
-  penalty (a per-example term, so its mean over replicas is the global-batch
-  mean), minibatch discrimination and batch norm (their statistics come from
-  the replica's batch; use ``normalization="sync_batch"`` for global-batch
-  statistics). Batch means inside a nonlinearity (feature matching) are
-  global when computed with `cross_replica_mean`.
-* Logged values are averaged over replicas inside the step, so every
-  replica (and TPU's "first replica" reduction) reports the global mean.
-  ``d_grad_norm``/``g_grad_norm`` are then the mean over replicas of each
-  replica's gradient norm, not the norm of the all-reduced gradient.
+      def generator_loss(self, fake_logits, condition=None):
+          return ganzoo.losses.hinge_generator_loss(fake_logits)
 
-Mixed precision: losses, regularizers and logged values are float32 whatever
-the policy; the nets' output layers are float32 (logits, images). Under
-``mixed_float16`` both optimizers get loss scaling (see ``compile``).
+* ``discriminate(real_images, fake_images, training, condition=None)``: D's
+  outputs on both batches (merged, or per half for a batch-norm D).
+  ``real_images`` is None in the G step when D's verdict on fakes does not
+  depend on the reals::
+
+      def discriminate(self, real_images, fake_images, training, condition=None):
+          real_images = None if real_images is None else augment(real_images)
+          return super().discriminate(real_images, augment(fake_images), training, condition)
+
+* ``discriminator_regularizers(real_images, fake_images, real_logits,
+  fake_logits, input_tape, condition=None)``: extra D terms as
+  ``{name: scalar}``, each logged under its name. ``input_tape`` watched both
+  image batches while D ran, so R1 needs no second forward pass::
+
+      def discriminator_regularizers(self, real_images, fake_images, real_logits, fake_logits, input_tape, condition=None):
+          grads = input_tape.gradient(real_logits, real_images)  # ∇ₓD(x), per image
+          return {"r1": 5.0 * tf.reduce_mean(tf.reduce_sum(tf.square(grads), axis=[1, 2, 3]))}
+
+* ``generator_objective(real_images, fake_images, condition=None)``: G's whole
+  loss when it needs more than D's logits on fakes::
+
+      def generator_objective(self, real_images, fake_images, condition=None):
+          loss, fake_logits = super().generator_objective(real_images, fake_images, condition)
+          return loss + 0.1 * tf.reduce_mean(tf.abs(fake_images)), fake_logits
+
+* ``after_discriminator_step()``: e.g. weight clipping (one device; see `WGAN`)::
+
+      def after_discriminator_step(self):
+          for v in self.discriminator.trainable_variables:
+              v.assign(tf.clip_by_value(v, -0.01, 0.01))
+
+* ``default_optimizers()``: the paper's ``(d_optimizer, g_optimizer)``::
+
+      @classmethod
+      def default_optimizers(cls):
+          return keras.optimizers.RMSprop(5e-5), keras.optimizers.RMSprop(5e-5)
+
+G and D may take the condition as a second input (``[z, labels]``, ``[images,
+labels]``); D may return a structure whose first element is the logit (e.g.
+``(logit, class_logits)``). Randomness comes from `draw_random`. For
+tf.distribute and mixed precision see `ganzoo.distribute`.
 """
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from ganzoo import distribute
+from ganzoo.models import fitting
+from ganzoo.models.batches import check_images, discriminator_slice, unpack_batch
+from ganzoo.models.sampling import SamplingMixin
+from ganzoo.models.serialization import SerializationMixin
+from ganzoo.models.networks import check_networks, couples_batch, first_output, net_inputs, takes_condition
+from ganzoo.architectures.defaults import default_networks
 from ganzoo.architectures.normalization import uses_batch_statistics
 
 # Meters reported by every GAN when ``track_meters=True``.
 METER_NAMES = ("d_grad_norm", "g_grad_norm", "d_real", "d_fake")
 
 
-def _num_replicas():
-    if tf.distribute.in_cross_replica_context():
-        return 1
-    return tf.distribute.get_strategy().num_replicas_in_sync
-
-
-def _multi_worker():
-    strategy = tf.distribute.get_strategy()
-    return isinstance(
-        strategy, tf.distribute.MultiWorkerMirroredStrategy
-    ) and strategy.extended._in_multi_worker_mode()
-
-
-def _replica_id():
-    context = tf.distribute.get_replica_context()
-    if context is None:
-        return tf.constant(0, tf.int32)
-    return tf.cast(context.replica_id_in_sync_group, tf.int32)
-
-
-def cross_replica_mean(value):
-    """The mean of ``value`` over all replicas (identity on one replica).
-
-    Differentiable: under N replicas, a loss built from it and divided by N
-    (as the base class does) yields gradients that sum over replicas to the
-    gradient of the same loss computed on the global batch. Use it for batch
-    means that enter a nonlinearity, e.g. the feature means of feature
-    matching; per-example terms need nothing.
-    """
-    if _num_replicas() == 1:
-        return value
-    return tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.MEAN, value)
-
-
-def _gradient_norm(optimizer, gradients):
-    norm = tf.linalg.global_norm([g for g in gradients if g is not None])
-    # A LossScaleOptimizer sees scaled gradients; report the true norm.
-    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
-        norm = norm / tf.cast(optimizer.dynamic_scale, norm.dtype)
-    return norm * tf.cast(_num_replicas(), norm.dtype)
-
-
-def _mean_over_replicas(scalars):
-    """Float32 scalars averaged over replicas in one all-reduce."""
-    if _num_replicas() == 1:
-        return scalars
-    stacked = tf.stack(scalars)
-    mean = tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.MEAN, stacked)
-    return tf.unstack(mean)
-
-
-def _agree_on_finiteness(optimizer, gradients):
-    """Under loss scaling on several replicas, makes every replica see
-    non-finite gradients when any replica has them.
-
-    Keras' LossScaleOptimizer decides to skip a step from the *first*
-    replica's local gradients, then applies the all-reduced ones: an overflow
-    on another replica would reach the weights. One scalar all-reduce fixes it.
-    """
-    if _num_replicas() == 1 or not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
-        return gradients
-    local_bad = tf.cast(tf.logical_not(optimizer.check_finite(gradients)), tf.float32)
-    any_bad = tf.distribute.get_replica_context().all_reduce(
-        tf.distribute.ReduceOp.SUM, local_bad
-    ) > 0
-    return [
-        None if g is None else tf.where(any_bad, tf.constant(float("nan"), g.dtype), g)
-        for g in gradients
-    ]
-
-
 @keras.saving.register_keras_serializable(package="ganzoo")
-class GAN(keras.Model):
+class GAN(SamplingMixin, SerializationMixin, keras.Model):
     """A generator G and a discriminator D trained by alternating updates.
 
     Args:
         generator: a built `keras.Model` mapping z of shape (batch, latent_dim)
-            to images in [-1, 1] (channels last).
-        discriminator: a built `keras.Model` mapping images to one logit per
-            image, shape (batch, 1). Real is 1.
+            (or ``[z, condition]``) to images in [-1, 1] (channels last).
+        discriminator: a built `keras.Model` mapping images (or ``[images,
+            condition]``) to one logit per image, shape (batch, 1), or to a
+            structure whose first element is that logit. Real is 1.
         latent_dim: size of z ~ N(0, I).
-        d_steps: discriminator updates per generator update. ``None`` takes the
-            variant's default (1 here, 5 for the Wasserstein family). Each D
-            update draws fresh z and reuses the step's real batch.
-        seed: integer seed of the `keras.random.SeedGenerator` that draws z
-            during training. ``None`` draws a random one.
-        track_meters: report gradient norms of G and D and the mean
-            discriminator outputs on real and fake (``d_grad_norm``,
-            ``g_grad_norm``, ``d_real``, ``d_fake``). Switch off for speed.
+        d_steps: D updates per G update; ``None`` takes the variant's default
+            (1 here, 5 for the Wasserstein family).
+        seed: integer seed of the `keras.random.SeedGenerator` that draws the
+            step's randomness. ``None`` draws a random one.
+        track_meters: report gradient norms of G and D and the mean D outputs
+            on real and fake (``d_grad_norm``, ``g_grad_norm``, ``d_real``,
+            ``d_fake``). Switch off for speed.
+        fresh_real_batches: with ``d_steps > 1``, each D update trains on its
+            own real batch (WGAN's and WGAN-GP's Algorithm 1); False reuses
+            the step's batch for every D update. ``None`` takes the variant's
+            default (True for the Wasserstein family).
+
+    What one ``fit`` step and one epoch mean: a step is one G update and
+    ``d_steps`` D updates. ``batch_size`` (or a dataset's batch) is the batch
+    of one D update. With fresh real batches a step reads ``d_steps`` batches
+    (``fit`` groups a dataset's batches, and multiplies ``batch_size`` for
+    arrays), so one epoch over finite data, one pass, has 1/d_steps as many
+    steps; ``steps_per_epoch`` counts G updates. `ganzoo.train` keeps
+    ``count // batch_size`` steps per epoch, so its epochs pass ``d_steps``
+    times over the data and the number of updates is the same either way.
 
     Example:
 
@@ -159,453 +121,280 @@ class GAN(keras.Model):
     # Whether D's outputs are logits of P(real); then d_real/d_fake report σ.
     outputs_are_logits = True
     default_d_steps = 1
-    # Names of extra scalars that hooks return, each tracked by a Mean.
-    extra_metric_names = ()
+    default_fresh_real_batches = False
 
-    def __init__(
-        self,
-        generator,
-        discriminator,
-        latent_dim,
-        d_steps=None,
-        seed=None,
-        track_meters=True,
-        **kwargs,
-    ):
+    def __init__(self, generator, discriminator, latent_dim, d_steps=None, seed=None, track_meters=True,
+                 fresh_real_batches=None, **kwargs):
         super().__init__(**kwargs)
-        _check_networks(generator, discriminator, latent_dim)
+        self.image_shape = check_networks(generator, discriminator, latent_dim)  # (H, W, C) or (dims,)
         d_steps = self.default_d_steps if d_steps is None else d_steps
-        if not isinstance(d_steps, (int, np.integer)) or d_steps < 1:
+        if not isinstance(d_steps, (int, np.integer)) or isinstance(d_steps, bool) or d_steps < 1:
             raise ValueError(f"d_steps must be a positive integer; got {d_steps!r}")
         if seed is not None and not isinstance(seed, (int, np.integer)):
             raise ValueError(f"seed must be an integer or None; got {seed!r}")
-        self.generator = generator
-        self.discriminator = discriminator
-        self.latent_dim = int(latent_dim)
-        self.d_steps = int(d_steps)
-        self.seed = seed
-        self.track_meters = bool(track_meters)
-        self.image_shape = tuple(generator.output_shape[1:])
-        self._separate_halves = uses_batch_statistics(discriminator)
+        fresh = self.default_fresh_real_batches if fresh_real_batches is None else fresh_real_batches
+        if not isinstance(fresh, (bool, np.bool_)):
+            raise ValueError(f"fresh_real_batches must be True, False or None; got {fresh_real_batches!r}")
+        self.generator, self.discriminator = generator, discriminator
+        self.latent_dim, self.d_steps, self.seed = int(latent_dim), int(d_steps), seed
+        self.track_meters, self.fresh_real_batches = bool(track_meters), bool(fresh)
+        # Batch norm: D sees the real and the fake half in two calls.
+        self.discriminator_sees_halves = uses_batch_statistics(discriminator)
+        self._discriminator_couples_batch = couples_batch(discriminator)
         self.seed_generator = keras.random.SeedGenerator(seed)
-        names = ("d_loss", "g_loss") + tuple(self.extra_metric_names)
-        if self.track_meters:
-            names += METER_NAMES
-        self._trackers = [keras.metrics.Mean(name=n) for n in names]
-        self.d_optimizer = None
-        self.g_optimizer = None
-        # G and D are built, so every variable exists: save_weights and
-        # BackupAndRestore refuse an unbuilt model.
-        self.built = True
+        names = ("d_loss", "g_loss") + (METER_NAMES if self.track_meters else ())
+        self._trackers = {name: keras.metrics.Mean(name=name) for name in names}
+        self._regularizer_names = None  # found by `fit` before the step is traced
+        self.d_optimizer = self.g_optimizer = None
+        self.built = True  # G and D are built: every variable exists (save_weights needs it)
 
-    # ------------------------------------------------------------------ hooks
-    def discriminator_loss(self, real_logits, fake_logits):
+    @property
+    def fakes_need_reals(self):
+        """Whether D's verdict on fakes depends on the reals: a merged batch
+        through a batch-coupled D (minibatch discrimination on one call)."""
+        return self._discriminator_couples_batch and not self.discriminator_sees_halves
+
+    @property
+    def real_batches_per_step(self):
+        """Real batches one step reads: ``d_steps`` with fresh batches, else 1."""
+        return self.d_steps if self.fresh_real_batches else 1
+
+    # ------------------------------------------------------- Algorithm 1
+    def train_step(self, data):
+        real_images, condition = unpack_batch(data)
+        check_images(real_images, self.image_shape)
+        slices = self.real_batches_per_step
+        for i in range(self.d_steps):
+            real_i = discriminator_slice(real_images, i % slices, slices)
+            d_values = self._discriminator_step(real_i, discriminator_slice(condition, i % slices, slices))
+        g_values = self._generator_step(
+            discriminator_slice(real_images, 0, slices), discriminator_slice(condition, 0, slices)
+        )
+        return self._log({**d_values, **g_values})
+
+    def _discriminator_step(self, real_images, condition):
+        z = self.sample_latent(_batch_size(real_images))
+        fake_images = self.apply_generator(z, condition, training=True)
+        variables = self.discriminator.trainable_variables
+        with tf.GradientTape() as tape:
+            loss, extras, real_logits, fake_logits = self._discriminator_objective(
+                real_images, fake_images, condition
+            )
+            total = loss + tf.add_n(list(extras.values())) if extras else loss
+            scaled = self.d_optimizer.scale_loss(total / distribute.num_replicas())
+        gradients = tape.gradient(scaled, variables)
+        self.d_optimizer.apply(distribute.agree_on_finiteness(self.d_optimizer, gradients), variables)
+        self.after_discriminator_step()
+        values = {"d_loss": total, **extras}
+        if self.track_meters:
+            values["d_grad_norm"] = distribute.gradient_norm(self.d_optimizer, gradients)
+            values["d_real"], values["d_fake"] = self._outputs_meter(real_logits, fake_logits)
+        return values
+
+    def _discriminator_objective(self, real_images, fake_images, condition):
+        """D's loss, its regularizers, and D's outputs on both batches."""
+        with tf.GradientTape(persistent=True, watch_accessed_variables=False) as input_tape:
+            input_tape.watch([real_images, fake_images])
+            real_logits, fake_logits = self.discriminate(real_images, fake_images, True, condition=condition)
+        loss = tf.cast(self.discriminator_loss(real_logits, fake_logits, condition=condition), tf.float32)
+        extras = self.discriminator_regularizers(
+            real_images, fake_images, real_logits, fake_logits, input_tape, condition=condition
+        )
+        extras = {name: tf.cast(term, tf.float32) for name, term in extras.items()}
+        return loss, extras, real_logits, fake_logits
+
+    def _generator_step(self, real_images, condition):
+        z = self.sample_latent(_batch_size(real_images))
+        variables = self.generator.trainable_variables
+        with tf.GradientTape() as tape:
+            fake_images = self.apply_generator(z, condition, training=True)
+            loss, _ = self.generator_objective(real_images, fake_images, condition=condition)
+            loss = tf.cast(loss, tf.float32)
+            scaled = self.g_optimizer.scale_loss(loss / distribute.num_replicas())
+        gradients = tape.gradient(scaled, variables)
+        self.g_optimizer.apply(distribute.agree_on_finiteness(self.g_optimizer, gradients), variables)
+        values = {"g_loss": loss}
+        if self.track_meters:
+            values["g_grad_norm"] = distribute.gradient_norm(self.g_optimizer, gradients)
+        return values
+
+    # ------------------------------------------------------------- hooks
+    def discriminator_loss(self, real_logits, fake_logits, condition=None):
         """The loss D minimises, a float32 scalar (mean over the batch)."""
         raise NotImplementedError
 
-    def generator_loss(self, fake_logits):
-        """The loss G minimises from D's logits on fakes, a float32 scalar."""
+    def generator_loss(self, fake_logits, condition=None):
+        """The loss G minimises from D's outputs on fakes, a float32 scalar."""
         raise NotImplementedError
 
-    def discriminate(self, real_images, fake_images, training):
-        """Returns ``(real_logits, fake_logits)``.
+    def discriminate(self, real_images, fake_images, training, condition=None):
+        """``(real_logits, fake_logits)``: D's outputs on the two batches.
 
-        The discriminator batch is the real images (label 1) followed by the
-        generated ones (label 0). D without batch statistics sees it as one
-        merged batch in one call. D with batch normalization is called once
-        per half, so that each half is normalized by its own statistics, as in
-        the DCGAN reference code (Radford et al. 2016): with one merged
-        batch, BN statistics mix real and fake examples and training
-        collapses. Measured with the default nets on Fashion-MNIST, 500
-        steps: merged IS 1.83 (classes 1, 5, 7 never generated), per half
-        3.24 (``python benchmarks/merged_batch_norm.py``). The loss, the
-        labels and the single D update are the same either way.
+        D without batch statistics sees one merged batch, reals then fakes,
+        in one call. D with batch normalization is called once per half, so
+        that each half is normalized by its own statistics, as in the DCGAN
+        reference code (Radford et al. 2016): merged, BN statistics mix real
+        and fake examples and training collapses (merged IS 1.83, per half
+        3.24 after 500 steps: ``python benchmarks/merged_batch_norm.py``). The
+        loss and the single D update are the same either way. Both halves
+        share ``condition`` (fakes are made for the reals' labels).
 
-        Under tf.distribute D sees the replica's examples only: batch-coupled
-        layers (batch norm, minibatch discrimination) use per-replica
-        statistics unless they synchronise themselves
-        (``normalization="sync_batch"``).
+        ``real_images=None`` scores the fakes alone (``real_logits`` is then
+        None); the G step does it unless `fakes_need_reals`. Under
+        tf.distribute D sees the replica's examples only.
         """
+        if real_images is None:
+            return None, self.apply_discriminator(fake_images, condition, training)
         fake_images = tf.cast(fake_images, real_images.dtype)
-        if self._separate_halves:
+        if self.discriminator_sees_halves:  # batch norm: each half by its own statistics
             return (
-                self.discriminator(real_images, training=training),
-                self.discriminator(fake_images, training=training),
+                self.apply_discriminator(real_images, condition, training),
+                self.apply_discriminator(fake_images, condition, training),
             )
-        batch = tf.concat([real_images, fake_images], axis=0)
-        logits = self.discriminator(batch, training=training)
-        real_logits, fake_logits = tf.split(logits, 2, axis=0)
-        return real_logits, fake_logits
+        both = tf.concat([condition, condition], axis=0) if takes_condition(self.discriminator) else None
+        outputs = self.apply_discriminator(tf.concat([real_images, fake_images], axis=0), both, training)
+        return (
+            keras.tree.map_structure(lambda t: tf.split(t, 2, axis=0)[0], outputs),
+            keras.tree.map_structure(lambda t: tf.split(t, 2, axis=0)[1], outputs),
+        )
 
-    def discriminator_regularizers(self, real_images, fake_images):
-        """Extra terms added to D's loss, as ``{name: scalar}``.
+    def discriminator_regularizers(self, real_images, fake_images, real_logits, fake_logits, input_tape,
+                                   condition=None):
+        """Extra terms added to D's loss, as ``{name: float32 scalar}``.
 
-        Under tf.distribute they are computed per replica, on the replica's
-        examples (the gradient penalty: per-example terms, whose mean over
-        replicas is the global-batch mean). Draw their randomness with
-        `draw_random` to keep a step independent of the replica count.
+        Each is logged under its name (the names are found before training
+        starts). ``input_tape`` is a persistent `tf.GradientTape` that watched
+        ``real_images`` and ``fake_images`` while D computed ``real_logits``
+        and ``fake_logits``: ``input_tape.gradient(real_logits, real_images)``
+        (the gradient of their sum; each logit depends on its own image) is
+        ∇ₓD(x) for R1 without another forward pass. Terms built on the
+        outputs must start from them, not from ops taken after the tape
+        closed. Under tf.distribute the terms are per replica; draw
+        randomness with `draw_random` to keep a step independent of the
+        replica count.
         """
         return {}
 
-    def generator_objective(self, real_images, fake_images):
-        """G's loss and the fake logits it saw: ``(loss, fake_logits)``.
+    def generator_objective(self, real_images, fake_images, condition=None):
+        """G's loss and D's outputs on the fakes: ``(loss, fake_logits)``.
 
-        D is held fixed here: only G's variables receive this gradient. D sees
-        the real and fake batch as in its own update (``discriminate``), so that its
-        batch-norm statistics, and hence its verdict on the fakes, are the
-        ones it was trained with (a fake-only batch normalizes the fakes by
-        their own statistics and D's verdict becomes meaningless).
+        D is held fixed: only G's variables receive this gradient. D scores
+        the fakes as in its own update (``discriminate``), but without the
+        reals unless `fakes_need_reals` (a merged, batch-coupled D): a
+        per-half or per-example D gives the fakes the same verdict alone,
+        so the reals' forward pass (and its batch-norm update) is skipped.
         """
-        _, fake_logits = self.discriminate(real_images, fake_images, training=True)
-        return self.generator_loss(fake_logits), fake_logits
+        _, fake_logits = self.discriminate(
+            real_images if self.fakes_need_reals else None, fake_images, True, condition=condition
+        )
+        return self.generator_loss(fake_logits, condition=condition), fake_logits
 
     def after_discriminator_step(self):
         """Runs after every D update (e.g. weight clipping)."""
-        # An explicit body: AutoGraph cannot convert a docstring-only one.
         return None
 
     @classmethod
-    def build_networks(cls, data_shape, latent_dim):
-        """``(generator, discriminator)`` suited to this variant.
-
-        DCGAN nets for images (rank-3 ``data_shape``), MLPs for points. Used by
-        ``python -m ganzoo.train``; variants whose D needs a special layer or
-        no batch norm override it.
-        """
-        from ganzoo import architectures
-
-        if len(data_shape) == 3:
-            return (
-                architectures.dcgan_generator(data_shape, latent_dim),
-                architectures.dcgan_discriminator(data_shape),
-            )
-        return (
-            architectures.mlp_generator(latent_dim, data_shape[-1]),
-            architectures.mlp_discriminator(data_shape[-1]),
-        )
+    def default_optimizers(cls):
+        """``(d_optimizer, g_optimizer)``: Adam(2e-4, β1 = 0.5), the DCGAN paper's."""
+        return keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5)
 
     @classmethod
-    def default_optimizers(cls):
-        """``(d_optimizer, g_optimizer)`` used by ``compile()`` without them.
+    def build_networks(cls, data_shape, latent_dim):
+        """`ganzoo.architectures.default_networks` for this variant."""
+        return default_networks(cls, data_shape, latent_dim)
 
-        Adam(2e-4, β1 = 0.5), the DCGAN paper's choice (Radford et al. 2016).
-        """
-        return (
-            keras.optimizers.Adam(2e-4, beta_1=0.5),
-            keras.optimizers.Adam(2e-4, beta_1=0.5),
-        )
+    # ---------------------------------------------- networks and randomness
+    def apply_generator(self, z, condition=None, training=False):
+        """G(z), or G(z, condition) when G takes a condition."""
+        return self.generator(net_inputs(self.generator, z, condition), training=training)
 
-    # -------------------------------------------------------------- sampling
+    def apply_discriminator(self, images, condition=None, training=False):
+        """D(images), or D(images, condition) when D takes a condition."""
+        return self.discriminator(net_inputs(self.discriminator, images, condition), training=training)
+
     def draw_random(self, batch_size, shape=(), distribution="normal"):
         """Random float32 values of shape (batch_size, *shape) for a step.
 
-        For any randomness of a variant's step (z, the gradient penalty's
-        interpolation weights): reproducible from ``seed`` and correct under
-        tf.distribute. One seed is taken from the SeedGenerator per call; the
-        values of the whole global batch (batch_size × replicas rows) are drawn
-        from it and replica r keeps rows [r·batch_size, (r+1)·batch_size). So
-        each replica gets its own values, and N replicas see exactly what one
-        device sees for the same global batch. Needs equal per-replica
-        batches (``drop_remainder``, as `ganzoo.data.load` does).
-
-        Args:
-            batch_size: examples on this replica (an int, or a scalar tensor).
-            shape: the shape of each example's values.
-            distribution: "normal" for N(0, 1) or "uniform" for U[0, 1).
+        One seed is taken from the SeedGenerator per call; under tf.distribute
+        each replica keeps its rows of the global batch's values
+        (`ganzoo.distribute.replica_rows`). ``distribution``: "normal" for
+        N(0, 1) or "uniform" for U[0, 1).
         """
         samplers = {"normal": tf.random.stateless_normal, "uniform": tf.random.stateless_uniform}
         if distribution not in samplers:
-            raise ValueError(
-                f"Unknown distribution {distribution!r}; expected one of {sorted(samplers)}"
-            )
-        # The same seed on every replica: its copies advance in lockstep.
-        seed = self.seed_generator.next()
-        replicas = _num_replicas()
-        if replicas == 1:
-            return samplers[distribution]((batch_size, *shape), seed=seed)
-        values = samplers[distribution]((batch_size * replicas, *shape), seed=seed)
-        begin = [_replica_id() * batch_size] + [0] * len(shape)
-        return tf.slice(values, begin, [batch_size, *shape])
+            raise ValueError(f"Unknown distribution {distribution!r}; expected one of {sorted(samplers)}")
+        return distribute.replica_rows(samplers[distribution], batch_size, shape, self.seed_generator.next())
 
     def sample_latent(self, batch_size):
-        """Draws z ~ N(0, I) of shape (batch_size, latent_dim) in a step.
-
-        Reproducible from ``seed``; each replica gets its own rows of the
-        global batch's z (see `draw_random`).
-        """
+        """z ~ N(0, I), (batch_size, latent_dim), for a step."""
         return self.draw_random(batch_size, (self.latent_dim,))
 
-    def call(self, inputs, training=False):
-        """G(z). Given a data batch instead of z (Keras does this when it
-        builds a model), draws one z per image and returns G(z)."""
-        if isinstance(inputs, dict):
-            inputs = inputs["image"]
-        elif isinstance(inputs, (tuple, list)):
-            inputs = inputs[0]
-        if len(inputs.shape) != 2 or inputs.shape[-1] != self.latent_dim:
-            if tuple(inputs.shape[1:]) != self.image_shape:
-                raise ValueError(
-                    f"Expected z of shape (batch, {self.latent_dim}) or a data batch of shape "
-                    f"(batch, {', '.join(map(str, self.image_shape))}); got shape {tuple(inputs.shape)}"
-                )
-            inputs = self.sample_latent(tf.shape(inputs)[0])
-        return self.generator(inputs, training=training)
+    # -------------------------------------------------------- evaluation
+    def test_step(self, data):
+        """D's and G's losses on held-out data (``gan.evaluate(data)``).
 
-    def generate(self, num, seed=None, batch_size=256):
-        """Samples ``num`` images as a float32 numpy array in [-1, 1].
-
-        The same ``seed`` always gives the same images (z is drawn with a
-        stateless op); ``None`` gives fresh ones.
+        z comes from a fixed stateless seed (the training stream is left
+        alone); the nets run in inference mode; D's regularizers are not
+        included, and G's loss is ``generator_loss`` on D's outputs on fakes.
         """
-        if not isinstance(num, (int, np.integer)) or num < 1:
-            raise ValueError(f"num must be a positive integer; got {num!r}")
-        if seed is None:
-            seed = np.random.randint(2**31 - 1)
-        z = tf.random.stateless_normal((int(num), self.latent_dim), seed=[int(seed), 0])
-        chunks = [
-            tf.cast(self.generator(z[i : i + batch_size], training=False), tf.float32)
-            for i in range(0, int(num), batch_size)
-        ]
-        return tf.concat(chunks, axis=0).numpy()
+        real_images, condition = unpack_batch(data)
+        check_images(real_images, self.image_shape)
+        z = distribute.replica_rows(
+            tf.random.stateless_normal, _batch_size(real_images), (self.latent_dim,), [self.seed or 0, 2]
+        )
+        fake_images = self.apply_generator(z, condition, training=False)
+        real_logits, fake_logits = self.discriminate(real_images, fake_images, False, condition=condition)
+        return self._log({
+            "d_loss": self.discriminator_loss(real_logits, fake_logits, condition=condition),
+            "g_loss": self.generator_loss(fake_logits, condition=condition),
+        })
 
-    # ------------------------------------------------------------- training
+    # ------------------------------------------------------------ logging
     @property
     def metrics(self):
-        return list(self._trackers)
+        return list(self._trackers.values())
 
-    def fit(self, x=None, *args, **kwargs):
-        """`keras.Model.fit`, refusing data without a single batch (Keras
-        would silently train nothing)."""
-        if isinstance(x, tf.data.Dataset) and int(x.cardinality()) == 0:
-            raise ValueError(
-                "The dataset passed to fit is empty (cardinality 0); nothing to train on. "
-                "A batch(..., drop_remainder=True) with more rows than the data drops everything."
-            )
-        first = tf.nest.flatten(x)[0] if x is not None else None
-        if hasattr(first, "shape") and len(first.shape) > 0 and first.shape[0] == 0:
-            raise ValueError(f"The data passed to fit is empty (shape {tuple(first.shape)})")
-        history = super().fit(x, *args, **kwargs)
+    def _outputs_meter(self, real_logits, fake_logits):
+        real, fake = (tf.cast(first_output(t), tf.float32) for t in (real_logits, fake_logits))
+        if self.outputs_are_logits:
+            real, fake = tf.sigmoid(real), tf.sigmoid(fake)
+        return tf.reduce_mean(real), tf.reduce_mean(fake)
+
+    def _log(self, values):
+        """Averages ``values`` over replicas into their trackers; the logs."""
+        return fitting.update_trackers(self._trackers, values)
+
+    # ----------------------------------------------------- fit and compile
+    def fit(self, x=None, y=None, batch_size=None, *args, **kwargs):
+        """`keras.Model.fit`, grouping ``d_steps`` real batches per step under
+        fresh real batches (see the class docstring), creating a tracker per
+        regularizer, and refusing data without a single batch."""
+        x, batch_size, kwargs = fitting.prepare(self, x, y, batch_size, kwargs)
+        history = super().fit(x, y, batch_size, *args, **kwargs)
         if history.epoch and not history.history:
-            raise ValueError(
-                f"fit ran {len(history.epoch)} epoch(s) without a single batch: the dataset is empty"
-            )
-        self._finalize_variable_values()
+            raise ValueError(f"fit ran {len(history.epoch)} epoch(s) without a single batch: the dataset is empty")
+        fitting.finalize_ema(self)
         return history
-
-    def _finalize_variable_values(self):
-        """What `keras.Model.fit` does for its one optimizer, for both nets:
-        an optimizer built with ``use_ema=True`` replaces its net's weights by
-        their exponential moving average at the end of ``fit`` (Keras only
-        does it for ``model.optimizer``, which a GAN does not have).
-
-        The EMA generator of Yazıcı et al. 2019, "The Unusual Effectiveness
-        of Averaging in GAN Training": θ_EMA ← m·θ_EMA + (1 − m)·θ after every
-        G update, e.g. ``g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5,
-        use_ema=True, ema_momentum=0.999)``.
-        """
-        for optimizer, net in ((self.d_optimizer, self.discriminator), (self.g_optimizer, self.generator)):
-            # An optimizer that never stepped holds zeros as its averages.
-            if getattr(optimizer, "use_ema", False) and int(optimizer.iterations.numpy()) > 0:
-                optimizer.finalize_variable_values(net.trainable_variables)
 
     def compile(self, d_optimizer=None, g_optimizer=None, jit_compile=False, **kwargs):
         """Sets the two optimizers (strings, configs or instances).
 
-        ``jit_compile`` defaults to False: XLA makes the DCGAN step slower on
-        CPU. Under a ``mixed_float16`` policy both optimizers get loss scaling.
+        There is no ``loss`` or ``metrics``: the losses are the variant's
+        hooks (``VanillaGAN(loss=...)``), and image metrics are callbacks
+        (`ganzoo.callbacks.GeneratorMetrics`). ``jit_compile`` defaults to
+        False (XLA makes the DCGAN step slower on CPU). Under a
+        ``mixed_float16`` policy both optimizers get loss scaling.
         """
-        default_d, default_g = self.default_optimizers()
-        d_optimizer = keras.optimizers.get(d_optimizer) if d_optimizer is not None else default_d
-        g_optimizer = keras.optimizers.get(g_optimizer) if g_optimizer is not None else default_g
-        if d_optimizer is g_optimizer:
-            raise ValueError("d_optimizer and g_optimizer must be two different optimizer objects")
-        if self.dtype_policy.name == "mixed_float16":
-            d_optimizer, g_optimizer = (
-                o if isinstance(o, keras.optimizers.LossScaleOptimizer)
-                else keras.optimizers.LossScaleOptimizer(o)
-                for o in (d_optimizer, g_optimizer)
-            )
+        fitting.refuse_compile_arguments(kwargs)
+        d_optimizer, g_optimizer = fitting.resolve_optimizers(self, d_optimizer, g_optimizer)
         super().compile(optimizer=None, jit_compile=jit_compile, **kwargs)
-        self.d_optimizer = d_optimizer
-        self.g_optimizer = g_optimizer
-        # Build now, so that a loaded model restores their state and the
-        # variables are not created inside a traced step.
+        self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
+        # Built now: a loaded model restores their state, and no variable is
+        # created inside a traced step.
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
 
-    def train_step(self, data):
-        real_images = self._real_images(data)
-        # Static when known (TPU needs static shapes), else dynamic.
-        batch_size = real_images.shape[0]
-        if batch_size is None:
-            batch_size = tf.shape(real_images)[0]
-        for _ in range(self.d_steps):
-            d_values = self._discriminator_step(real_images, batch_size)
-        g_values = self._generator_step(real_images, batch_size)
-        values = {**d_values, **g_values}
-        values = _mean_over_replicas([tf.cast(values[t.name], tf.float32) for t in self._trackers])
-        for tracker, value in zip(self._trackers, values):
-            tracker.update_state(value)
-        logs = {tracker.name: tracker.result() for tracker in self._trackers}
-        if _multi_worker():
-            # Keras 3 reduces logs over workers with strategy.reduce(MEAN,
-            # axis=0), which fails on scalars (tensorflow#72388); a (1,)
-            # vector reduces to the scalar.
-            logs = {name: tf.reshape(value, (1,)) for name, value in logs.items()}
-        return logs
 
-    def _discriminator_step(self, real_images, batch_size):
-        fake_images = self.generator(self.sample_latent(batch_size), training=True)
-        variables = self.discriminator.trainable_variables
-        with tf.GradientTape() as tape:
-            real_logits, fake_logits = self.discriminate(real_images, fake_images, training=True)
-            loss = tf.cast(self.discriminator_loss(real_logits, fake_logits), tf.float32)
-            extras = {
-                name: tf.cast(term, tf.float32)
-                for name, term in self.discriminator_regularizers(real_images, fake_images).items()
-            }
-            total = loss + tf.add_n(list(extras.values())) if extras else loss
-            scaled = self.d_optimizer.scale_loss(total / _num_replicas())
-        gradients = tape.gradient(scaled, variables)
-        self.d_optimizer.apply(_agree_on_finiteness(self.d_optimizer, gradients), variables)
-        self.after_discriminator_step()
-        values = {"d_loss": total, **extras}
-        if self.track_meters:
-            values["d_grad_norm"] = _gradient_norm(self.d_optimizer, gradients)
-            values["d_real"], values["d_fake"] = self._outputs_meter(real_logits, fake_logits)
-        return values
-
-    def _generator_step(self, real_images, batch_size):
-        z = self.sample_latent(batch_size)
-        variables = self.generator.trainable_variables
-        with tf.GradientTape() as tape:
-            fake_images = self.generator(z, training=True)
-            loss, _ = self.generator_objective(real_images, fake_images)
-            loss = tf.cast(loss, tf.float32)
-            scaled = self.g_optimizer.scale_loss(loss / _num_replicas())
-        gradients = tape.gradient(scaled, variables)
-        self.g_optimizer.apply(_agree_on_finiteness(self.g_optimizer, gradients), variables)
-        values = {"g_loss": loss}
-        if self.track_meters:
-            values["g_grad_norm"] = _gradient_norm(self.g_optimizer, gradients)
-        return values
-
-    def _outputs_meter(self, real_logits, fake_logits):
-        real_logits = tf.cast(real_logits, tf.float32)
-        fake_logits = tf.cast(fake_logits, tf.float32)
-        if self.outputs_are_logits:
-            real_logits, fake_logits = tf.sigmoid(real_logits), tf.sigmoid(fake_logits)
-        return tf.reduce_mean(real_logits), tf.reduce_mean(fake_logits)
-
-    def _real_images(self, data):
-        """Accepts images, ``(images, labels)`` or a tfds dict with "image"."""
-        if isinstance(data, dict):
-            if "image" not in data:
-                raise ValueError(
-                    f"A dict batch must hold an 'image' key; got keys {sorted(data)}"
-                )
-            images = data["image"]
-        elif isinstance(data, (tuple, list)):
-            images = data[0]
-        else:
-            images = data
-        check_images(images, self.image_shape)
-        return images
-
-    # --------------------------------------------------------- serialization
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "dtype": keras.saving.serialize_keras_object(self.dtype_policy),
-            "generator": keras.saving.serialize_keras_object(self.generator),
-            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
-            "latent_dim": self.latent_dim,
-            "d_steps": self.d_steps,
-            "seed": self.seed,
-            "track_meters": self.track_meters,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for key in ("generator", "discriminator"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        if isinstance(config.get("dtype"), dict):
-            config["dtype"] = keras.saving.deserialize_keras_object(config["dtype"])
-        return cls(**config)
-
-    # The SeedGenerator is not a Keras saveable: store its state with the
-    # model so that a reloaded GAN continues the same random stream.
-    _SEED_KEY = "seed_generator_state"
-
-    def save_own_variables(self, store):
-        super().save_own_variables(store)
-        store[self._SEED_KEY] = self.seed_generator.state.numpy()
-
-    def load_own_variables(self, store):
-        keys = [k for k in store.keys() if k != self._SEED_KEY]
-        if self._SEED_KEY in store.keys():
-            self.seed_generator.state.assign(store[self._SEED_KEY])
-        super().load_own_variables({k: store[k] for k in keys})
-
-    def get_compile_config(self):
-        if self.d_optimizer is None:
-            return None
-        return {
-            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
-            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
-            "jit_compile": bool(self.jit_compile),
-        }
-
-    def compile_from_config(self, config):
-        self.compile(
-            d_optimizer=keras.saving.deserialize_keras_object(config["d_optimizer"]),
-            g_optimizer=keras.saving.deserialize_keras_object(config["g_optimizer"]),
-            jit_compile=config.get("jit_compile", False),
-        )
-
-
-def _check_networks(generator, discriminator, latent_dim):
-    for role, net in (("generator", generator), ("discriminator", discriminator)):
-        if not isinstance(net, keras.Model):
-            raise TypeError(f"{role} must be a keras.Model; got {type(net).__name__}")
-        if not net.built:
-            raise ValueError(f"{role} {net.name!r} must be built (give it an Input shape)")
-    if not isinstance(latent_dim, (int, np.integer)) or latent_dim < 1:
-        raise ValueError(f"latent_dim must be a positive integer; got {latent_dim!r}")
-    g_input = generator.input_shape
-    if g_input[-1] != latent_dim:
-        raise ValueError(
-            f"latent_dim={latent_dim} does not match the generator's input shape {g_input}"
-        )
-    image_shape = tuple(generator.output_shape[1:])
-    d_input = tuple(discriminator.input_shape[1:])
-    if d_input != image_shape:
-        raise ValueError(
-            f"The generator makes images of shape {image_shape} but the discriminator "
-            f"expects {d_input}"
-        )
-
-
-def check_images(images, image_shape):
-    """Raises a ValueError unless ``images`` are float (batch, *image_shape)."""
-    if images.dtype == tf.uint8:
-        raise ValueError(
-            "Got uint8 images; ganzoo models expect float32 images in [-1, 1]. Convert "
-            "with ganzoo.data.to_model_range(images) (x / 127.5 - 1) or load them with "
-            "ganzoo.data.load(...)."
-        )
-    if not images.dtype.is_floating:
-        raise ValueError(f"Expected float images in [-1, 1]; got dtype {images.dtype.name}")
-    shape = tuple(images.shape)
-    if len(shape) != len(image_shape) + 1:
-        raise ValueError(
-            f"Expected a batch of images of shape (batch, {', '.join(map(str, image_shape))}) "
-            f"(rank {len(image_shape) + 1}); got shape {shape} (rank {len(shape)})"
-        )
-    if tuple(shape[1:]) != tuple(image_shape):
-        raise ValueError(
-            f"Expected images of shape {tuple(image_shape)} (height, width, channels) for "
-            f"this model; got {tuple(shape[1:])}"
-        )
+def _batch_size(images):
+    """The static batch size when known (TPU needs static shapes), else dynamic."""
+    return images.shape[0] if images.shape[0] is not None else tf.shape(images)[0]

@@ -11,9 +11,9 @@ them and G is pushed to spread out.
 other samples *of the batch D is called on*. In one merged batch of real and
 generated samples (the base class's default) every o(x) would mix similarities
 to reals and to fakes, and D could read the labels from the batch composition
-instead of learning what real data looks like. So ``discriminate`` calls D
-once on the real half and once on the fake half, as in the paper's code; G's
-objective scores G's fakes within a fake-only group too.
+instead of learning what real data looks like. So D is called once on the
+real half and once on the fake half (``discriminator_sees_halves``), as in
+the paper's code; G's objective scores G's fakes within a fake-only group too.
 
 This is the same game as the merged batch of Goodfellow et al. 2014: D
 minimises the same loss, the mean cross-entropy of the real half labelled 1
@@ -39,7 +39,8 @@ class MinibatchDiscriminationGAN(VanillaGAN):
         **kwargs: `ganzoo.VanillaGAN` arguments (generator, discriminator,
             latent_dim, loss, label_smoothing, d_steps, seed, track_meters).
             ``discriminator`` must contain a
-            `ganzoo.layers.MinibatchDiscrimination` layer; `build_networks`
+            `ganzoo.layers.MinibatchDiscrimination` layer;
+            `ganzoo.architectures.default_networks`
             (and the architectures' ``minibatch_discrimination=`` option)
             makes one.
 
@@ -53,11 +54,6 @@ class MinibatchDiscriminationGAN(VanillaGAN):
     ```
     """
 
-    # (num_kernels B, kernel_dim C) of the default discriminators. Images:
-    # the paper's code (B = 100, C = 5); 2-D points have small features.
-    image_minibatch_discrimination = (100, 5)
-    point_minibatch_discrimination = (16, 4)
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not _has_minibatch_layer(self.discriminator):
@@ -68,43 +64,9 @@ class MinibatchDiscriminationGAN(VanillaGAN):
                 f"mlp_discriminator/dcgan_discriminator(minibatch_discrimination=(B, C)), "
                 f"or use VanillaGAN."
             )
-
-    def discriminate(self, real_images, fake_images, training):
-        """D on the real-only batch, then on the fake-only batch."""
-        real_logits = self.discriminator(real_images, training=training)
-        fake_logits = self.discriminator(
-            keras.ops.cast(fake_images, real_images.dtype), training=training
-        )
-        return real_logits, fake_logits
-
-    def generator_objective(self, real_images, fake_images):
-        """G's loss on D's logits for the fake-only group.
-
-        The same fake logits as ``discriminate`` gives (the groups are scored
-        independently), without scoring the real group G's loss ignores.
-        """
-        fake_logits = self.discriminator(fake_images, training=True)
-        return self.generator_loss(fake_logits), fake_logits
-
-    @classmethod
-    def build_networks(cls, data_shape, latent_dim):
-        """The base class's nets with a MinibatchDiscrimination layer between
-        D's "features" layer and its logit."""
-        from ganzoo import architectures
-
-        if len(data_shape) == 3:
-            return (
-                architectures.dcgan_generator(data_shape, latent_dim),
-                architectures.dcgan_discriminator(
-                    data_shape, minibatch_discrimination=cls.image_minibatch_discrimination
-                ),
-            )
-        return (
-            architectures.mlp_generator(latent_dim, data_shape[-1]),
-            architectures.mlp_discriminator(
-                data_shape[-1], minibatch_discrimination=cls.point_minibatch_discrimination
-            ),
-        )
+        # The base class's per-half calls: D on the real-only batch, then on
+        # the fake-only batch; G's step scores its fakes alone.
+        self.discriminator_sees_halves = True
 
 
 def _has_minibatch_layer(model):

@@ -38,7 +38,7 @@ class VanillaGAN(GAN):
             1 - α (Salimans et al. 2016, §3.4). Only for the cross-entropy
             objectives.
         **kwargs: `ganzoo.GAN` arguments (generator, discriminator,
-            latent_dim, d_steps, seed, track_meters).
+            latent_dim, d_steps, seed, track_meters, fresh_real_batches).
     """
 
     def __init__(self, *args, loss="non_saturating", label_smoothing=0.0, **kwargs):
@@ -72,12 +72,12 @@ class VanillaGAN(GAN):
         cross_entropy = [losses.get(name)[0] for name in losses.CROSS_ENTROPY_LOSSES]
         return self._d_loss_fn in cross_entropy
 
-    def discriminator_loss(self, real_logits, fake_logits):
+    def discriminator_loss(self, real_logits, fake_logits, condition=None):
         if self.label_smoothing:
             return self._d_loss_fn(real_logits, fake_logits, label_smoothing=self.label_smoothing)
         return self._d_loss_fn(real_logits, fake_logits)
 
-    def generator_loss(self, fake_logits):
+    def generator_loss(self, fake_logits, condition=None):
         return self._g_loss_fn(fake_logits)
 
     def get_config(self):

@@ -32,7 +32,9 @@ class WGAN(GAN):
             Non-trainable state (batch-norm moving statistics) is not a
             parameter of f and is left alone.
         **kwargs: `ganzoo.GAN` arguments (generator, discriminator,
-            latent_dim, d_steps (5 by default), seed, track_meters).
+            latent_dim, d_steps (5 by default), seed, track_meters,
+            fresh_real_batches (True by default: each critic update draws
+            its own real batch, as in Algorithm 1)).
 
     The d_real/d_fake meters report the critic's raw mean scores.
 
@@ -47,6 +49,8 @@ class WGAN(GAN):
 
     outputs_are_logits = False
     default_d_steps = 5
+    # Algorithm 1: every critic update samples its own real batch.
+    default_fresh_real_batches = True
 
     def __init__(self, *args, clip_value=0.01, **kwargs):
         super().__init__(*args, **kwargs)
@@ -54,10 +58,10 @@ class WGAN(GAN):
             raise ValueError(f"clip_value must be a positive number; got {clip_value!r}")
         self.clip_value = float(clip_value)
 
-    def discriminator_loss(self, real_logits, fake_logits):
+    def discriminator_loss(self, real_logits, fake_logits, condition=None):
         return losses.wasserstein_discriminator_loss(real_logits, fake_logits)
 
-    def generator_loss(self, fake_logits):
+    def generator_loss(self, fake_logits, condition=None):
         return losses.wasserstein_generator_loss(fake_logits)
 
     def after_discriminator_step(self):

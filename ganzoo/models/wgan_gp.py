@@ -20,6 +20,7 @@ import tensorflow as tf
 
 from ganzoo import architectures, losses
 from ganzoo.models.gan import GAN
+from ganzoo.models.networks import first_output
 
 
 @keras.saving.register_keras_serializable(package="ganzoo")
@@ -29,7 +30,8 @@ class WGANGP(GAN):
     Args:
         gp_weight: λ, the weight of the gradient penalty (the paper's 10).
         **kwargs: `ganzoo.GAN` arguments (generator, discriminator,
-            latent_dim, d_steps (5 by default), seed, track_meters). The
+            latent_dim, d_steps (5 by default), seed, track_meters,
+            fresh_real_batches (True by default, as in Algorithm 1). The
             discriminator must not use batch statistics: build it with
             ``normalization="layer"`` or ``None``.
 
@@ -51,7 +53,8 @@ class WGANGP(GAN):
 
     outputs_are_logits = False
     default_d_steps = 5
-    extra_metric_names = ("gradient_penalty",)
+    # Algorithm 1: every critic update samples its own real batch.
+    default_fresh_real_batches = True
 
     def __init__(self, *args, gp_weight=10.0, **kwargs):
         super().__init__(*args, **kwargs)
@@ -67,41 +70,28 @@ class WGANGP(GAN):
             )
         self.gp_weight = float(gp_weight)
 
-    def discriminator_loss(self, real_logits, fake_logits):
+    def discriminator_loss(self, real_logits, fake_logits, condition=None):
         return losses.wasserstein_discriminator_loss(real_logits, fake_logits)
 
-    def generator_loss(self, fake_logits):
+    def generator_loss(self, fake_logits, condition=None):
         return losses.wasserstein_generator_loss(fake_logits)
 
-    def discriminator_regularizers(self, real_images, fake_images):
-        """``{"gradient_penalty": λ·GP}``, with ε drawn from the model's seed."""
+    def discriminator_regularizers(self, real_images, fake_images, real_logits, fake_logits, input_tape,
+                                   condition=None):
+        """``{"gradient_penalty": λ·GP}``, with ε drawn from the model's seed.
+
+        The penalty is taken at interpolates x̂, so it needs its own pass of D
+        (D's outputs on the real and fake batches are not used).
+        """
         # One ε per sample, drawn for the global batch: a step on N replicas
         # uses the same ε as one device would.
         batch_size = real_images.shape[0] or tf.shape(real_images)[0]
         epsilon = self.draw_random(batch_size, (1,) * (len(real_images.shape) - 1), "uniform")
-        penalty = losses.gradient_penalty(self.discriminator, real_images, fake_images, epsilon=epsilon)
+        def critic(images, training):
+            return first_output(self.apply_discriminator(images, condition, training))
+
+        penalty = losses.gradient_penalty(critic, real_images, fake_images, epsilon=epsilon)
         return {"gradient_penalty": self.gp_weight * penalty}
-
-    @classmethod
-    def build_networks(cls, data_shape, latent_dim):
-        """DCGAN nets with a critic without normalization, as the paper's
-        MNIST critic; MLPs (no norm) for points.
-
-        Not Keras' ``LayerNormalization``: it normalises each pixel's
-        channels, and on Fashion-MNIST (3 critic steps, lr 2e-4) that critic
-        fell behind G: its loss went -4.9, -1.0, -0.1 over 3 epochs, IS 3.8,
-        4.2, 4.2. The same run without normalization had loss -3.8, -3.0 and
-        IS 3.7, 4.4 after 2 epochs.
-        """
-        if len(data_shape) == 3:
-            return (
-                architectures.dcgan_generator(data_shape, latent_dim),
-                architectures.dcgan_discriminator(data_shape, normalization=None),
-            )
-        return (
-            architectures.mlp_generator(latent_dim, data_shape[-1]),
-            architectures.mlp_discriminator(data_shape[-1], normalization=None),
-        )
 
     @classmethod
     def default_optimizers(cls):

@@ -5,6 +5,8 @@ import math
 import numpy as np
 import tensorflow as tf
 
+from ganzoo.data import to_uint8
+
 
 def image_grid(images, columns=None, padding=2):
     """Tiles float images in [-1, 1] into one uint8 picture (H, W, C).
@@ -20,7 +22,7 @@ def image_grid(images, columns=None, padding=2):
     num, height, width, channels = images.shape
     columns = columns or int(math.ceil(math.sqrt(num)))
     rows = int(math.ceil(num / columns))
-    pixels = np.clip(np.round((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
+    pixels = to_uint8(images).numpy()
     grid = np.zeros(
         (rows * (height + padding) + padding, columns * (width + padding) + padding, channels), np.uint8
     )

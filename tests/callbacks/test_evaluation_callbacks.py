@@ -1,5 +1,6 @@
-"""InceptionScore, FrechetDistance and KernelDistance write into logs and
-drive ModelCheckpoint, CSVLogger and EarlyStopping."""
+"""GeneratorMetrics (and its one-metric aliases InceptionScore,
+FrechetDistance and KernelDistance) write into logs and drive
+ModelCheckpoint, CSVLogger and EarlyStopping."""
 
 import csv
 import os
@@ -9,16 +10,12 @@ import numpy as np
 import pytest
 
 import ganzoo
-from ganzoo.callbacks import FrechetDistance, InceptionScore, KernelDistance
+from ganzoo.callbacks import FrechetDistance, GeneratorMetrics, InceptionScore, KernelDistance
 from ganzoo.callbacks import evaluation
-from helpers import LATENT_DIM, random_images, tiny_classifier, tiny_networks
+from helpers import random_images, tiny_classifier, tiny_gan
 
 
-def tiny_gan():
-    generator, discriminator = tiny_networks()
-    return ganzoo.VanillaGAN(generator=generator, discriminator=discriminator, latent_dim=LATENT_DIM, seed=0)
-
-
+@pytest.mark.slow
 def test_callbacks_drive_model_checkpoint_and_csv_logger(tmp_path):
     classifier = tiny_classifier()
     real = random_images(40, seed=5)
@@ -51,22 +48,38 @@ def test_callbacks_drive_model_checkpoint_and_csv_logger(tmp_path):
     assert float(rows[1]["fid"]) == pytest.approx(history.history["fid"][1], rel=1e-5)
 
 
-def test_real_statistics_are_computed_once_and_generation_is_shared(monkeypatch):
+@pytest.mark.slow
+def test_one_callback_classifies_real_images_once_and_generates_once_per_epoch(monkeypatch):
     classifier = tiny_classifier()
-    summarized, generated = [], []
-    real_summarize = FrechetDistance.summarize
-    monkeypatch.setattr(FrechetDistance, "summarize", lambda self, f: summarized.append(len(f)) or real_summarize(self, f))
+    classified = []
+    real_classify = evaluation.classifier_lib.classify
+    monkeypatch.setattr(
+        evaluation.classifier_lib, "classify",
+        lambda images, *args, **kwargs: classified.append(len(images)) or real_classify(images, *args, **kwargs),
+    )
     gan = tiny_gan()
-    real_generate = gan.generate
-    gan.generate = lambda num, seed=None: generated.append(num) or real_generate(num, seed=seed)
-    fid = FrechetDistance(real=random_images(30, seed=4), classifier=classifier, num_samples=16)
-    callbacks = [InceptionScore(classifier=classifier, num_samples=16, splits=2), fid]
+    metrics = GeneratorMetrics(
+        metrics=("is", "fid", "kid"), real=random_images(30, seed=4), classifier=classifier, num_samples=16, splits=2
+    )
     gan.compile()
-    gan.fit(random_images(8), batch_size=8, epochs=3, verbose=0, callbacks=callbacks)
-    assert summarized == [16]  # num_real_samples defaults to num_samples; computed once
-    assert generated == [16, 16, 16]  # one draw per epoch, shared by both callbacks
+    history = gan.fit(random_images(8), batch_size=8, epochs=3, verbose=0, callbacks=[metrics])
+    # The 30 real images once (num_real_samples defaults to num_samples), then 16 fakes per epoch.
+    assert classified == [16, 30, 16, 16]
+    assert set(metrics.output_names) <= set(history.history)
+    assert metrics.loaded_classifier() is metrics.loaded_classifier()
 
 
+def test_aliases_are_one_metric_generator_metrics():
+    assert InceptionScore().metrics == ("is",)
+    assert FrechetDistance(real="fashion_mnist").output_names == ("fid",)
+    assert KernelDistance(real="fashion_mnist").output_names == ("kid", "kid_std")
+    with pytest.raises(ValueError, match=r"Unknown metrics \['ssim'\]; available: \['fid', 'is', 'kid'\]"):
+        GeneratorMetrics(metrics=("is", "ssim"))
+    with pytest.raises(ValueError, match=r"needs real images for \['fid'\]"):
+        GeneratorMetrics(metrics=("fid",))
+
+
+@pytest.mark.slow
 def test_every_n_epochs_and_the_same_z_each_time():
     classifier = tiny_classifier()
     gan = tiny_gan()

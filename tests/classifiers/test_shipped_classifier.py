@@ -26,6 +26,7 @@ def test_card_records_accuracy_reference_scores_and_provenance(card):
     assert card["test_accuracy"] >= 0.92
     assert 1.0 < card["inception_score_test"]["mean"] <= 10.0
     assert card["fid_train_vs_test"] >= 0.0
+    assert card["pool_3_dead_units_test"] < 0.05 * fashion_mnist.FEATURE_DIM
     assert set(card["kid_train_vs_test"]) >= {"mean", "std", "num_subsets", "subset_size"}
     training = card["training"]
     assert training["command"].startswith("python -m ganzoo.classifiers.fashion_mnist")

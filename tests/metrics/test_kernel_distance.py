@@ -49,12 +49,39 @@ def test_images_through_a_classifier():
     assert different > 0 and different > 10 * abs(same)
 
 
-def test_subsets_are_reproducible_and_capped():
+def test_subsets_are_reproducible_and_default_to_the_smaller_set():
     rng = np.random.default_rng(2)
     x, y = rng.normal(size=(50, 4)), rng.normal(size=(30, 4))
-    first = metrics.kernel_distance_from_features(x, y, num_subsets=3, subset_size=1000, seed=7)
-    assert first == metrics.kernel_distance_from_features(x, y, num_subsets=3, subset_size=1000, seed=7)
+    first = metrics.kernel_distance_from_features(x, y, num_subsets=3, seed=7)
+    assert first == metrics.kernel_distance_from_features(x, y, num_subsets=3, seed=7)
+    # subset_size=None is min(1000, N, M) = 30 here.
+    assert first == metrics.kernel_distance_from_features(x, y, num_subsets=3, subset_size=30, seed=7)
     with pytest.raises(ValueError, match="at least 2 features"):
         metrics.kernel_distance_from_features(x[:1], y)
     with pytest.raises(ValueError, match=r"\(N, d\) and \(M, d\)"):
         metrics.kernel_distance_from_features(x, y[:, :3])
+
+
+def test_a_subset_larger_than_the_sample_is_refused():
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(50, 4)), rng.normal(size=(30, 4))
+    with pytest.raises(ValueError, match=r"subset_size=31 is larger than the sample: 50 real and 30 fake"):
+        metrics.kernel_distance_from_features(x, y, subset_size=31)
+    with pytest.raises(ValueError, match=r"subset_size must be an integer ≥ 2; got 1"):
+        metrics.kernel_distance_from_features(x, y, subset_size=1)
+    # Images are counted before the classifier runs: a fake classifier that
+    # would fail shows that the refusal comes first.
+    def never_called(images):
+        raise AssertionError("the classifier ran before the subset size was checked")
+
+    with pytest.raises(ValueError, match=r"subset_size=1000 is larger than the sample: 8 real and 8 fake"):
+        metrics.kernel_distance(random_images(8), random_images(8, seed=1), classifier=never_called,
+                                subset_size=1000)
+
+
+def test_kid_is_reported_raw_not_times_a_thousand():
+    # One subset of the whole sets: KID is exactly the unbiased MMD², unscaled.
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=(20, 3)), rng.normal(0.5, size=(20, 3))
+    mean, std = metrics.kernel_distance_from_features(x, y, num_subsets=1, subset_size=20)
+    assert mean == pytest.approx(naive_mmd2_unbiased(x, y), rel=1e-12) and std == 0.0

@@ -73,6 +73,7 @@ def test_rejects_bad_arguments(kwargs, message):
         FeatureMatchingGAN(generator=generator, discriminator=discriminator, latent_dim=LATENT_DIM, **kwargs)
 
 
+@pytest.mark.slow
 def test_tiny_fit_and_round_trip(tmp_path):
     # 2-D nets (fast), with batch norm in D to exercise the merged batch.
     generator = ganzoo.architectures.mlp_generator(LATENT_DIM, 2, hidden_units=(16, 16))

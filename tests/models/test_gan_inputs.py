@@ -7,15 +7,11 @@ import pytest
 import tensorflow as tf
 
 import ganzoo
-from helpers import IMAGE_SHAPE, LATENT_DIM, random_images, save_and_reload, tiny_networks
+from helpers import IMAGE_SHAPE, LATENT_DIM, random_images, save_and_reload, tiny_gan, tiny_networks
 
 
 def make_gan(seed=1):
-    keras.utils.set_random_seed(seed)
-    generator, discriminator = tiny_networks()
-    gan = ganzoo.VanillaGAN(generator=generator, discriminator=discriminator, latent_dim=LATENT_DIM, seed=seed)
-    gan.compile()
-    return gan
+    return tiny_gan(seed=seed, compiled=True)
 
 
 @pytest.fixture(scope="module")

@@ -6,17 +6,15 @@ import tensorflow as tf
 import ganzoo
 from ganzoo.layers import MinibatchDiscrimination
 from ganzoo.models.minibatch_discrimination_gan import MinibatchDiscriminationGAN
-from helpers import assert_finite_logs, save_and_reload
+from helpers import assert_finite_logs, save_and_reload, tiny_gan
 
 CORE_KEYS = {"d_loss", "g_loss", "d_grad_norm", "g_grad_norm", "d_real", "d_fake"}
 LATENT_DIM = 4
 
 
 def make_gan(**kwargs):
-    generator, discriminator = MinibatchDiscriminationGAN.build_networks((2,), LATENT_DIM)
-    return MinibatchDiscriminationGAN(
-        generator=generator, discriminator=discriminator, latent_dim=LATENT_DIM, seed=1, **kwargs
-    )
+    nets = ganzoo.architectures.default_networks(MinibatchDiscriminationGAN, (2,), LATENT_DIM)
+    return tiny_gan(MinibatchDiscriminationGAN, nets=nets, **kwargs)
 
 
 def points(num=32, seed=0):
@@ -46,6 +44,7 @@ def test_discriminate_scores_real_and_fake_groups_separately():
     np.testing.assert_allclose(g_fake_logits, fake_logits, rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_tiny_fit_and_round_trip(tmp_path):
     gan = make_gan(loss="minimax", label_smoothing=0.1)
     gan.compile()

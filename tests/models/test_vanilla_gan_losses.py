@@ -5,17 +5,14 @@ import pytest
 
 import ganzoo
 from ganzoo import losses
-from helpers import LATENT_DIM, assert_finite_logs, save_and_reload, tiny_fit, tiny_networks
+from helpers import LATENT_DIM, assert_finite_logs, save_and_reload, tiny_fit, tiny_gan
 
 REAL = np.array([[-5.0], [1.4], [12.5], [2.7]], "float32")
 FAKE = np.array([[10.0], [4.4], [-5.5], [3.6]], "float32")
 
 
 def make_gan(**kwargs):
-    generator, discriminator = tiny_networks()
-    return ganzoo.VanillaGAN(
-        generator=generator, discriminator=discriminator, latent_dim=LATENT_DIM, seed=1, **kwargs
-    )
+    return tiny_gan(ganzoo.VanillaGAN, **kwargs)
 
 
 @pytest.mark.parametrize("name", sorted(losses.CATALOG))

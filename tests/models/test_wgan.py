@@ -11,6 +11,7 @@ from helpers import (
     assert_finite_logs,
     assert_round_trip_keeps_outputs,
     tiny_fit,
+    tiny_gan,
     tiny_networks,
 )
 
@@ -20,8 +21,7 @@ KEYS = {"d_loss", "g_loss", "d_grad_norm", "g_grad_norm", "d_real", "d_fake"}
 
 
 def make_gan(**kwargs):
-    generator, discriminator = tiny_networks()
-    return WGAN(generator=generator, discriminator=discriminator, latent_dim=LATENT_DIM, seed=1, **kwargs)
+    return tiny_gan(WGAN, **kwargs)
 
 
 def test_paper_defaults():
@@ -51,8 +51,9 @@ def test_fit_clips_every_critic_weight():
     assert_finite_logs(history, KEYS)
     for w in weights:
         assert np.abs(w.numpy()).max() <= clip, w.path
-    # The d_steps critic updates per generator update.
-    assert int(gan.d_optimizer.iterations) == 2 * int(gan.g_optimizer.iterations) == 8
+    # d_steps critic updates per generator update, each on its own batch of
+    # 8 (Algorithm 1): 32 images make 2 steps of 2 critic updates.
+    assert int(gan.d_optimizer.iterations) == 2 * int(gan.g_optimizer.iterations) == 4
 
 
 def test_bad_clip_value_raises():
