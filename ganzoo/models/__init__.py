@@ -10,6 +10,7 @@ from ganzoo.models.feature_matching_gan import FeatureMatchingGAN
 from ganzoo.models.minibatch_discrimination_gan import MinibatchDiscriminationGAN
 from ganzoo.models.wgan import WGAN
 from ganzoo.models.wgan_gp import WGANGP
+from ganzoo.models.sngan import SNGAN
 
 MODELS = {
     "vanilla": VanillaGAN,
@@ -17,6 +18,7 @@ MODELS = {
     "minibatch_discrimination": MinibatchDiscriminationGAN,
     "wgan": WGAN,
     "wgan_gp": WGANGP,
+    "sngan": SNGAN,
 }
 
 
