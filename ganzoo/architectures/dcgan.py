@@ -97,16 +97,18 @@ def dcgan_generator(
             doubles them.
         batch_norm: the switch to compare with and without batch norm.
         normalization: "batch", "sync_batch" (global-batch statistics under
-            tf.distribute), "layer" or None.
+            tf.distribute), "layer", "virtual_batch" (Salimans et al. 2016
+            §3.4; `ganzoo.architectures.normalization`) or None.
 
     Returns:
         A `keras.Model` from (batch, latent_dim) to images in [-1, 1].
     """
     start, steps = _plan(image_shape)
-    normalization = norm.resolve(normalization, batch_norm)
+    normalization = norm.resolve(normalization, batch_norm, generator=True)
     filters = base_filters * 2 ** (steps - 1)
     z = keras.Input((latent_dim,), name="z")
-    x = keras.layers.Dense(start * start * filters, use_bias=normalization is None, name="project")(z)
+    x = norm.add_reference_batch(normalization, z)
+    x = keras.layers.Dense(start * start * filters, use_bias=normalization is None, name="project")(x)
     x = keras.layers.Reshape((start, start, filters))(x)
     for i in range(steps):
         if (layer := norm.layer(normalization, f"norm_{i}")) is not None:
@@ -122,6 +124,7 @@ def dcgan_generator(
             name=f"upsample_{i}",
         )(x)
         filters //= 2
+    x = norm.drop_reference_batch(normalization, x)
     images = keras.layers.Activation("tanh", dtype="float32", name="images")(x)
     return keras.Model(z, images, name=name)
 

@@ -25,10 +25,15 @@ def mlp_generator(
     normalization="batch",
     name="generator",
 ):
-    """z → (dense, [norm], ReLU)* → linear point in R^output_dim."""
-    normalization = norm.resolve(normalization, batch_norm)
+    """z → (dense, [norm], ReLU)* → linear point in R^output_dim.
+
+    ``normalization``: "batch", "sync_batch", "layer", "virtual_batch"
+    (`ganzoo.architectures.normalization`) or None; ``batch_norm=False``
+    (the default) means None."""
+    normalization = norm.resolve(normalization, batch_norm, generator=True)
     z = keras.Input((latent_dim,), name="z")
-    x = _hidden(z, hidden_units, "relu", normalization, "g")
+    x = _hidden(norm.add_reference_batch(normalization, z), hidden_units, "relu", normalization, "g")
+    x = norm.drop_reference_batch(normalization, x)
     points = keras.layers.Dense(output_dim, dtype="float32", name="points")(x)
     return keras.Model(z, points, name=name)
 
