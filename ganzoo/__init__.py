@@ -17,6 +17,7 @@ from ganzoo.models import (
     GAN,
     WGAN,
     WGANGP,
+    PacGAN,
     SNGAN,
     FeatureMatchingGAN,
     MinibatchDiscriminationGAN,

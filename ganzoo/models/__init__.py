@@ -11,6 +11,7 @@ from ganzoo.models.minibatch_discrimination_gan import MinibatchDiscriminationGA
 from ganzoo.models.wgan import WGAN
 from ganzoo.models.wgan_gp import WGANGP
 from ganzoo.models.sngan import SNGAN
+from ganzoo.models.pacgan import PacGAN
 
 MODELS = {
     "vanilla": VanillaGAN,
@@ -19,6 +20,7 @@ MODELS = {
     "wgan": WGAN,
     "wgan_gp": WGANGP,
     "sngan": SNGAN,
+    "pacgan": PacGAN,
 }
 
 

@@ -114,3 +114,11 @@ def test_every_option_saves_reloads_and_keeps_training(tmp_path):
     assert again.packing == 2 and int(again.d_optimizer.iterations) == 2
     history = again.fit(images, batch_size=8, epochs=1, verbose=0, shuffle=False)
     assert np.isfinite(history.history["r1"]).all() and int(again.d_optimizer.iterations) == 4
+
+
+def test_pacgan_packs_four_and_refuses_an_unpacked_discriminator():
+    g, d = ganzoo.PacGAN.build_networks((2,), 2)
+    gan = ganzoo.PacGAN(generator=g, discriminator=d, latent_dim=2, seed=0)
+    assert gan.packing == 4 and ganzoo.models.get("pacgan") is ganzoo.PacGAN
+    with pytest.raises(ValueError, match="packs ≥ 2 samples"):
+        tiny_gan(ganzoo.PacGAN)
