@@ -113,7 +113,7 @@ class Config:
     minibatch_discrimination: tuple = (8, 4)  # (num_kernels B, kernel_dim C); cost ∝ batch² · B · C
     num_samples: int = PACGAN_NUM_SAMPLES  # samples scored at the end
     data_samples: int = 100_000  # training points drawn per run
-    r1_gamma: float = 0.1  # γ of the R1 rows (Mescheder et al. 2018), non-lazy
+    r1_gamma: float = 0.1  # γ of the R1 rows (Mescheder et al. 2018), non-lazy; chosen before any run, untuned
 
 
 def available_variants():
@@ -324,7 +324,10 @@ def report(results, datasets, variants, seeds, config, command, done, total):
         "`benchmarks/mode_collapse_runs.json`; the command reuses the recorded runs whose settings "
         "match and `--fresh` reruns them all.",
         "",
-        f"Machine: {machine()}; one thread per run, TF {tf.__version__}, Keras {keras.__version__}.",
+        f"Machine: {machine()}; one thread per run, TF {tf.__version__}, Keras {keras.__version__}. "
+        "Compare CPU s within one invocation: process CPU time grows with contention, and the runs "
+        "recorded two at a time (`--jobs=2`) count more CPU seconds than the same setting run alone "
+        "(the dates are in the runs file).",
     ])
 
 
