@@ -26,6 +26,8 @@ from ganzoo.models import (
     GAN,
     WGAN,
     WGANGP,
+    PacGAN,
+    SNGAN,
     FeatureMatchingGAN,
     MinibatchDiscriminationGAN,
     VanillaGAN,

@@ -36,6 +36,29 @@ def with_minibatch_discrimination(features, minibatch_discrimination):
     return layer(features)
 
 
+def check_spectral_norm(spectral_norm, normalization):
+    """Refuses spectral norm with batch norm in D: SNGAN's D has no batch
+    norm (Miyato et al. 2018), and batch statistics would change the
+    Lipschitz bound that spectral norm sets."""
+    if spectral_norm and normalization in ("batch", "sync_batch"):
+        raise ValueError(
+            f"spectral_norm=True with normalization={normalization!r}: pass normalization=None "
+            "(or 'layer'); SNGAN's discriminator has no batch norm"
+        )
+
+
+def packed_input(sample_shape, packing, name):
+    """``(inputs, x)``: D's input of one sample's shape and, with
+    ``packing=m > 1``, a `ganzoo.layers.Pack` layer putting m samples
+    together (PacGAN, Lin et al. 2018); D then returns one logit per pack."""
+    inputs = keras.Input(tuple(sample_shape), name=name)
+    if packing in (None, 1):
+        return inputs, inputs
+    from ganzoo.layers import Pack
+
+    return inputs, Pack(packing, name="pack")(inputs)
+
+
 def _plan(image_shape):
     """Returns (start_size, num_upsamplings) for a square image shape."""
     if len(image_shape) != 3:
@@ -74,16 +97,18 @@ def dcgan_generator(
             doubles them.
         batch_norm: the switch to compare with and without batch norm.
         normalization: "batch", "sync_batch" (global-batch statistics under
-            tf.distribute), "layer" or None.
+            tf.distribute), "layer", "virtual_batch" (Salimans et al. 2016
+            §3.4; `ganzoo.architectures.normalization`) or None.
 
     Returns:
         A `keras.Model` from (batch, latent_dim) to images in [-1, 1].
     """
     start, steps = _plan(image_shape)
-    normalization = norm.resolve(normalization, batch_norm)
+    normalization = norm.resolve(normalization, batch_norm, generator=True)
     filters = base_filters * 2 ** (steps - 1)
     z = keras.Input((latent_dim,), name="z")
-    x = keras.layers.Dense(start * start * filters, use_bias=normalization is None, name="project")(z)
+    x = norm.add_reference_batch(normalization, z)
+    x = keras.layers.Dense(start * start * filters, use_bias=normalization is None, name="project")(x)
     x = keras.layers.Reshape((start, start, filters))(x)
     for i in range(steps):
         if (layer := norm.layer(normalization, f"norm_{i}")) is not None:
@@ -99,6 +124,7 @@ def dcgan_generator(
             name=f"upsample_{i}",
         )(x)
         filters //= 2
+    x = norm.drop_reference_batch(normalization, x)
     images = keras.layers.Activation("tanh", dtype="float32", name="images")(x)
     return keras.Model(z, images, name=name)
 
@@ -110,6 +136,8 @@ def dcgan_discriminator(
     normalization="batch",
     name="discriminator",
     minibatch_discrimination=None,
+    spectral_norm=False,
+    packing=1,
 ):
     """The DCGAN discriminator: (strided conv, norm, LeakyReLU)* → one logit.
 
@@ -119,25 +147,33 @@ def dcgan_discriminator(
     ``minibatch_discrimination=(num_kernels, kernel_dim)`` inserts a
     `ganzoo.layers.MinibatchDiscrimination` layer between "features" and the
     logit (Salimans et al. 2016, §3.2); None (the default) leaves it out.
+    ``spectral_norm=True`` wraps every convolution and the logit layer in
+    `keras.layers.SpectralNormalization` (Miyato et al. 2018; needs
+    ``normalization=None`` or "layer"). ``packing=m`` judges m images at
+    once, stacked along channels (PacGAN, Lin et al. 2018).
 
     Returns:
-        A `keras.Model` from images to logits of shape (batch, 1). Its layer
-        named "features" outputs the flattened last hidden activations.
+        A `keras.Model` from images to logits of shape (batch / packing, 1).
+        Its layer named "features" outputs the flattened last hidden
+        activations.
     """
+    from ganzoo.layers.spectral import spectral_norm as sn
+
     start, steps = _plan(image_shape)
     normalization = norm.resolve(normalization, batch_norm)
-    images = keras.Input(tuple(image_shape), name="images")
-    x, filters = images, base_filters
+    check_spectral_norm(spectral_norm, normalization)
+    images, x = packed_input(image_shape, packing, "images")
+    filters = base_filters
     for i in range(steps):
-        x = keras.layers.Conv2D(
+        x = sn(keras.layers.Conv2D(
             filters, 4, strides=2, padding="same", use_bias=i == 0 or normalization is None,
             name=f"downsample_{i}",
-        )(x)
+        ), enabled=spectral_norm)(x)
         if i > 0 and (layer := norm.layer(normalization, f"norm_{i}")) is not None:
             x = layer(x)
         x = keras.layers.LeakyReLU(0.2, name=f"leaky_relu_{i}")(x)
         filters *= 2
     features = keras.layers.Flatten(name=FEATURES_LAYER)(x)
     features = with_minibatch_discrimination(features, minibatch_discrimination)
-    logits = keras.layers.Dense(1, dtype="float32", name="logits")(features)
+    logits = sn(keras.layers.Dense(1, dtype="float32", name="logits"), enabled=spectral_norm)(features)
     return keras.Model(images, logits, name=name)

@@ -13,6 +13,10 @@ take them as they are; a few need a different discriminator, listed in
 * Minibatch discrimination puts a `MinibatchDiscrimination` layer between
   D's "features" layer and its logit: (B = 100, C = 5) kernels for images as
   in the paper's code, (16, 4) for 2-D points, whose features are small.
+* PacGAN packs 4 samples into each input of D (the PacGAN paper's best
+  setting on its 2-D grid).
+* SNGAN spectrally normalizes every layer of D, without batch norm (the
+  paper's discriminators have none).
 """
 
 from ganzoo.architectures.dcgan import dcgan_discriminator, dcgan_generator
@@ -25,6 +29,8 @@ DISCRIMINATOR_OPTIONS = {
         {"minibatch_discrimination": (100, 5)},
         {"minibatch_discrimination": (16, 4)},
     ),
+    "PacGAN": ({"packing": 4}, {"packing": 4}),
+    "SNGAN": ({"spectral_norm": True, "normalization": None}, {"spectral_norm": True, "normalization": None}),
 }
 
 

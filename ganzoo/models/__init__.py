@@ -12,6 +12,8 @@ from ganzoo.models.wgan import WGAN
 from ganzoo.models.wgan_gp import WGANGP
 from ganzoo.models.conditional_gan import ConditionalGAN
 from ganzoo.models.acgan import ACGAN
+from ganzoo.models.sngan import SNGAN
+from ganzoo.models.pacgan import PacGAN
 
 MODELS = {
     "vanilla": VanillaGAN,
@@ -21,6 +23,8 @@ MODELS = {
     "wgan_gp": WGANGP,
     "conditional": ConditionalGAN,
     "acgan": ACGAN,
+    "sngan": SNGAN,
+    "pacgan": PacGAN,
 }
 
 

@@ -69,7 +69,7 @@ def _create_regularizer_trackers(gan, spec):
         return
     from ganzoo.models.gan import GAN, METER_NAMES
 
-    if type(gan).discriminator_regularizers is GAN.discriminator_regularizers:
+    if type(gan).discriminator_regularizers is GAN.discriminator_regularizers and not (gan.r1_gamma or gan.r2_gamma):
         gan._regularizer_names = ()
         return
     if spec is None:

@@ -19,11 +19,7 @@ everything a variant changes is a hook, each receiving the batch's condition
 * ``discriminate(real_images, fake_images, training, condition=None)``: D's
   outputs on both batches (merged, or per half for a batch-norm D).
   ``real_images`` is None in the G step when D's verdict on fakes does not
-  depend on the reals::
-
-      def discriminate(self, real_images, fake_images, training, condition=None):
-          real_images = None if real_images is None else augment(real_images)
-          return super().discriminate(real_images, augment(fake_images), training, condition)
+  depend on the reals. ``augment=`` (DiffAugment) is applied here.
 
 * ``discriminator_regularizers(real_images, fake_images, real_logits,
   fake_logits, input_tape, condition=None)``: extra D terms as
@@ -68,6 +64,7 @@ from ganzoo.models import fitting
 from ganzoo.models.batches import check_images, discriminator_slice, unpack_batch
 from ganzoo.models.sampling import SamplingMixin
 from ganzoo.models.serialization import SerializationMixin
+from ganzoo.models.stabilizers import StabilizersMixin
 from ganzoo.models.networks import check_networks, couples_batch, first_output, net_inputs, takes_condition
 from ganzoo.architectures.defaults import default_networks
 from ganzoo.architectures.normalization import uses_batch_statistics
@@ -77,7 +74,7 @@ METER_NAMES = ("d_grad_norm", "g_grad_norm", "d_real", "d_fake")
 
 
 @keras.saving.register_keras_serializable(package="ganzoo")
-class GAN(SamplingMixin, SerializationMixin, keras.Model):
+class GAN(StabilizersMixin, SamplingMixin, SerializationMixin, keras.Model):
     """A generator G and a discriminator D trained by alternating updates.
 
     Args:
@@ -98,6 +95,8 @@ class GAN(SamplingMixin, SerializationMixin, keras.Model):
             own real batch (WGAN's and WGAN-GP's Algorithm 1); False reuses
             the step's batch for every D update. ``None`` takes the variant's
             default (True for the Wasserstein family).
+        r1_gamma, r2_gamma, regularize_every, augment: R1/R2 penalties (lazy
+            every k D steps) and DiffAugment (`ganzoo.models.stabilizers`).
 
     What one ``fit`` step and one epoch mean: a step is one G update and
     ``d_steps`` D updates. ``batch_size`` (or a dataset's batch) is the batch
@@ -197,9 +196,9 @@ class GAN(SamplingMixin, SerializationMixin, keras.Model):
             input_tape.watch([real_images, fake_images])
             real_logits, fake_logits = self.discriminate(real_images, fake_images, True, condition=condition)
         loss = tf.cast(self.discriminator_loss(real_logits, fake_logits, condition=condition), tf.float32)
-        extras = self.discriminator_regularizers(
-            real_images, fake_images, real_logits, fake_logits, input_tape, condition=condition
-        )
+        extras = {**self.stabilizer_regularizers(real_images, fake_images, real_logits, fake_logits, input_tape),
+                  **self.discriminator_regularizers(real_images, fake_images, real_logits, fake_logits, input_tape,
+                                                    condition=condition)}
         extras = {name: tf.cast(term, tf.float32) for name, term in extras.items()}
         return loss, extras, real_logits, fake_logits
 
@@ -243,6 +242,7 @@ class GAN(SamplingMixin, SerializationMixin, keras.Model):
         None); the G step does it unless `fakes_need_reals`. Under
         tf.distribute D sees the replica's examples only.
         """
+        real_images, fake_images = self.prepare_for_discriminator(real_images, fake_images, training)
         if real_images is None:
             return None, self.apply_discriminator(fake_images, condition, training)
         fake_images = tf.cast(fake_images, real_images.dtype)
