@@ -216,13 +216,10 @@ def cells():
 
             `ganzoo.zoo.load_gan(name)` returns a zoo model's whole GAN, generator, discriminator
             and config, as keras-hub's `from_preset` does: `compile` it and `fit` it on new data.
-            Here the new data is one class of Fashion-MNIST, sneakers. A model published with
-            `python -m ganzoo.publish` ships the GAN as `gan.keras` (weights, no optimizer state);
-            `ganzoo.zoo.gan_models()` lists the zoo's models that do. The zoo's current models were
-            published before `gan.keras` existed and ship their generator only, so where none is
-            listed this cell writes your GAN from above as a model directory, the way `publish`
-            does, and loads it by path: a directory outside the registry inside ganzoo loads only
-            with `trust=True` (see the README's trust model).
+            A model published with `python -m ganzoo.publish` ships the GAN as `gan.keras`
+            (weights, no optimizer state); `ganzoo.zoo.gan_models()` lists the zoo's models that
+            do. Here the zoo's class-conditional GAN is fine-tuned on one class of Fashion-MNIST,
+            sneakers: its batches are `(image, label)` pairs, and the label reaches G and D.
             """
         ),
         code(
@@ -230,25 +227,18 @@ def cells():
             FINE_TUNE_STEPS = 2 if FAST else 100
             SNEAKER = 7
 
-            tunable = ganzoo.zoo.gan_models()
-            if tunable:
-                source = tunable[0]
-                whole = ganzoo.zoo.load_gan(source)
-            else:
-                source = os.path.join(WORKDIR, "my_gan")
-                ganzoo.export.export_generator(gan, os.path.join(source, "generator"))
-                keras.models.load_model(path, compile=False).save(os.path.join(source, "gan.keras"))
-                ganzoo.cards.write_card(source, {"name": "my_gan", "latent_dim": gan.latent_dim})
-                whole = ganzoo.zoo.load_gan(path=source, trust=True)
-            print(f"{type(whole).__name__} from {os.path.basename(source)}: G {whole.generator.count_params()} and "
+            print("Zoo models with a whole GAN:", ganzoo.zoo.gan_models())
+            whole = ganzoo.zoo.load_gan("fashion_mnist_conditional")
+            print(f"{type(whole).__name__}: G {whole.generator.count_params()} and "
                   f"D {whole.discriminator.count_params()} parameters")
+            show_images(whole.generate(32, seed=0, labels=SNEAKER), "sneakers before fine-tuning")
 
             examples, _ = ganzoo.data.load_examples("fashion_mnist", with_labels=True)
             sneakers = (examples.filter(lambda image, label: label == SNEAKER)
-                        .map(lambda image, label: image).shuffle(6000, seed=0).batch(64).repeat())
+                        .shuffle(6000, seed=0).batch(64, drop_remainder=True).repeat())
             whole.compile()
             whole.fit(sneakers, epochs=1, steps_per_epoch=FINE_TUNE_STEPS, verbose=0)
-            show_images(whole.generate(32, seed=0), f"after {FINE_TUNE_STEPS} steps on sneakers");
+            show_images(whole.generate(32, seed=0, labels=SNEAKER), f"after {FINE_TUNE_STEPS} steps on sneakers");
             """
         ),
         md(
