@@ -144,6 +144,7 @@ def test_sample_refuses_a_number_of_samples_out_of_range_before_loading(num):
 NOISY = ("I0000 ", "WARNING: All log messages before absl::InitializeLog", "shuffle=True", "INFO:tensorflow")
 
 
+@pytest.mark.slow
 def test_quiet_start_drops_only_the_known_start_up_lines():
     script = (
         "import os, sys\n"

@@ -64,6 +64,7 @@ def test_committed_outputs_come_from_a_full_run(name):
     assert "Full run" in printed, f"{name}'s committed outputs are not from a full (non-FAST) run"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_runs_end_to_end_fast(name, tmp_path, monkeypatch):
     from nbclient import NotebookClient

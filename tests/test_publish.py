@@ -17,6 +17,7 @@ def _cli(*args, env):
     return result
 
 
+@pytest.mark.slow
 def test_a_published_run_loads_from_the_zoo_with_its_card(tmp_path, monkeypatch):
     run_dir, zoo_root = tmp_path / "run", tmp_path / "zoo"
     env = {**os.environ, zoo.ENV_VAR: str(zoo_root)}

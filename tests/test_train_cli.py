@@ -40,6 +40,7 @@ def test_cli_writes_every_output_on_a_2d_mixture(tmp_path):
     assert gan.latent_dim == 2 and gan.generate(3, seed=0).shape == (3, 2)
 
 
+@pytest.mark.slow
 def test_eval_metrics_land_in_the_logs(tmp_path):
     if ganzoo.data.idx.find_dir() is None:
         pytest.skip("apt-get install dataset-fashion-mnist")
@@ -58,6 +59,7 @@ def test_eval_metrics_are_refused_on_points_and_unknown_names(tmp_path):
         run_cli("--eval_metrics=bleu", f"--output_dir={tmp_path}")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", sorted(ganzoo.models.MODELS))
 def test_every_variant_fits_offline_fashion_mnist_through_the_cli(model, tmp_path):
     if ganzoo.data.idx.find_dir() is None:
@@ -86,6 +88,7 @@ def test_bad_model_args_are_refused(tmp_path):
         run_cli("--model_args=[1]", f"--output_dir={tmp_path}")
 
 
+@pytest.mark.slow
 def test_the_module_runs_as_a_program(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "ganzoo.train", "--dataset=grid25", "--steps=3", "--batch_size=32",

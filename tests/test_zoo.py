@@ -109,6 +109,7 @@ def _evaluate_as_the_card_says(command):
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", zoo.list_models())
 def test_every_card_is_reproduced_by_the_command_it_names(name):
     card = cards.read_card(os.path.join(zoo.zoo_dir(), name))
