@@ -1,13 +1,13 @@
 """`ganzoo.data.load`: training data as a `tf.data.Dataset` ready for `fit`."""
 
 import os
-import socket
 
 import numpy as np
 import tensorflow as tf
 
 from ganzoo.data import idx
 from ganzoo.data.mixtures import MIXTURES
+from ganzoo.utils import network
 
 # Datasets cached in memory only below this many bytes of float32 images.
 _CACHE_LIMIT_BYTES = 2 * 1024**3
@@ -232,11 +232,7 @@ def _load_tfds(name, split, data_dir):
 
 
 def _online(timeout=3.0):
-    try:
-        socket.create_connection(_TFDS_HOST, timeout=timeout).close()
-        return True
-    except OSError:
-        return False
+    return network.reachable(*_TFDS_HOST, timeout=timeout)
 
 
 def _offline_message(name, data_dir):

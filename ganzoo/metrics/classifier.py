@@ -29,9 +29,7 @@ so that 50 000 images never need to be resized at once.
 import functools
 import hashlib
 import os
-import socket
 import tempfile
-import threading
 import urllib.parse
 
 import keras
@@ -39,6 +37,7 @@ import numpy as np
 import tensorflow as tf
 
 from ganzoo import cards, registry
+from ganzoo.utils import network
 
 DEFAULT_HANDLE = "https://tfhub.dev/tensorflow/tfgan/eval/inception/1"
 INCEPTION_INPUT_SHAPE = (299, 299, 3)
@@ -273,22 +272,8 @@ def _host_port(url):
 
 
 def reachable(host, port, timeout=None):
-    """Whether a TCP connection to ``host:port`` opens within ``timeout``
-    seconds, DNS lookup included (done in a thread: it has no timeout)."""
-    timeout = PROBE_TIMEOUT_S if timeout is None else timeout
-    result = []
-
-    def probe():
-        try:
-            socket.create_connection((host, port), timeout=timeout).close()
-            result.append(True)
-        except OSError:
-            result.append(False)
-
-    thread = threading.Thread(target=probe, daemon=True)
-    thread.start()
-    thread.join(timeout)
-    return bool(result and result[0])
+    """`ganzoo.utils.network.reachable`, waiting ``PROBE_TIMEOUT_S`` by default."""
+    return network.reachable(host, port, PROBE_TIMEOUT_S if timeout is None else timeout)
 
 
 # ------------------------------------------------------------------ batching
