@@ -96,12 +96,30 @@ def export_generator(model, path):
         z = tf.random.stateless_normal(tf.stack([num, latent_dim]), seed=tf.stack([seed, 0]))
         return {"images": images_of(z), "z": z}
 
+    return _write_endpoints(path, serving_default=generate, uint8=generate_uint8, sample=sample)
+
+
+def _write_endpoints(path, **endpoints):
+    """Writes a SavedModel at ``path`` with ``endpoints`` (name → tf.function), in order."""
     archive = _new_archive()
-    archive.add_endpoint("serving_default", generate)
-    archive.add_endpoint("uint8", generate_uint8)
-    archive.add_endpoint("sample", sample)
+    for name, function in endpoints.items():
+        archive.add_endpoint(name, function)
     archive.write_out(path, verbose=False)
     return path
+
+
+def _labelled_image_endpoints(images_of, z_spec, labels_spec):
+    """``serving_default(z, labels)`` and ``uint8(z, labels)`` over ``images_of``."""
+
+    @tf.function(input_signature=[z_spec, labels_spec])
+    def generate(z, labels):
+        return {"images": images_of(z, labels)}
+
+    @tf.function(input_signature=[z_spec, labels_spec])
+    def generate_uint8(z, labels):
+        return {"images": to_uint8(images_of(z, labels))}
+
+    return generate, generate_uint8
 
 
 def _export_conditional(generator, path, z_spec):
@@ -112,13 +130,7 @@ def _export_conditional(generator, path, z_spec):
     def images_of(z, labels):
         return tf.cast(generator([z, labels], training=False), tf.float32)
 
-    @tf.function(input_signature=[z_spec, labels_spec])
-    def generate(z, labels):
-        return {"images": images_of(z, labels)}
-
-    @tf.function(input_signature=[z_spec, labels_spec])
-    def generate_uint8(z, labels):
-        return {"images": to_uint8(images_of(z, labels))}
+    generate, generate_uint8 = _labelled_image_endpoints(images_of, z_spec, labels_spec)
 
     num_seed = [tf.TensorSpec((), tf.int32, name="num"), tf.TensorSpec((), tf.int32, name="seed")]
 
@@ -127,12 +139,7 @@ def _export_conditional(generator, path, z_spec):
         z = tf.random.stateless_normal(tf.stack([num, z_spec.shape[-1]]), seed=tf.stack([seed, 0]))
         return {"images": images_of(z, labels), "z": z}
 
-    archive = _new_archive()
-    archive.add_endpoint("serving_default", generate)
-    archive.add_endpoint("uint8", generate_uint8)
-    archive.add_endpoint("sample", sample)
-    archive.write_out(path, verbose=False)
-    return path
+    return _write_endpoints(path, serving_default=generate, uint8=generate_uint8, sample=sample)
 
 
 # ----------------------------------------------------- conditional generators
@@ -172,13 +179,7 @@ def _export_class_conditional(generator, path, z_spec, num_classes):
 
     labels_spec = tf.TensorSpec((None,), tf.int32, name="labels")
 
-    @tf.function(input_signature=[z_spec, labels_spec])
-    def generate(z, labels):
-        return {"images": images_of(z, labels)}
-
-    @tf.function(input_signature=[z_spec, labels_spec])
-    def generate_uint8(z, labels):
-        return {"images": to_uint8(images_of(z, labels))}
+    generate, generate_uint8 = _labelled_image_endpoints(images_of, z_spec, labels_spec)
 
     @tf.function(input_signature=[
         tf.TensorSpec((), tf.int32, name="num"),
@@ -203,10 +204,6 @@ def _export_class_conditional(generator, path, z_spec, num_classes):
     def classes():
         return {"num_classes": tf.constant(num_classes, tf.int32)}
 
-    archive = _new_archive()
-    archive.add_endpoint("serving_default", generate)
-    archive.add_endpoint("uint8", generate_uint8)
-    archive.add_endpoint("sample", sample)
-    archive.add_endpoint("num_classes", classes)
-    archive.write_out(path, verbose=False)
-    return path
+    return _write_endpoints(
+        path, serving_default=generate, uint8=generate_uint8, sample=sample, num_classes=classes
+    )
