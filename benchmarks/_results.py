@@ -5,10 +5,13 @@ Each benchmark owns the text between ``<!-- NAME:start -->`` and
 the section when the file or the markers do not exist yet.
 """
 
+import dataclasses
+import json
 import os
 import platform
 import re
 import tempfile
+import time
 
 RESULTS_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "RESULTS.md")
 
@@ -65,3 +68,52 @@ def cpu_flags():
         return "unknown"
     wanted = ("avx2", "avx512f", "avx512_bf16", "amx_bf16")
     return ", ".join(flag for flag in wanted if flag in flags_line) or "no AVX2"
+
+
+def load_runs(path, config, fields):
+    """Recorded runs made with exactly ``config`` (a dataclass instance), as
+    ``{tuple(record[f] for f in fields): record["result"]}``.
+
+    A config field added after a run was recorded is absent from that record;
+    it takes its default (``type(config)()``), which the older runs did not read.
+    """
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        records = json.load(f)
+    settings = json.loads(json.dumps(dataclasses.asdict(config)))  # tuples as lists, as stored
+    defaults = json.loads(json.dumps(dataclasses.asdict(type(config)())))
+    return {
+        tuple(r[f] for f in fields): r["result"]
+        for r in records.values()
+        if {**defaults, **r["config"]} == settings
+    }
+
+
+def record_run(path, key, config, result):
+    """Adds one run to the runs file ``path``; ``key`` is a dict of the fields
+    that name it (e.g. dataset, variant, seed). Atomic: a kill leaves the old file."""
+    records = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            records = json.load(f)
+    records["/".join(f"{v}" if k != "seed" else f"seed{v}" for k, v in key.items())] = {
+        **key,
+        "config": dataclasses.asdict(config),
+        "result": result,
+        "recorded": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+    records = dict(sorted(records.items()))
+    with open(path + ".tmp", "w") as f:
+        json.dump(records, f, indent=1)
+    os.replace(path + ".tmp", path)
+
+
+def mean_std(values, digits):
+    """``"mean ± std"`` of ``values``, or how many are NaN."""
+    import numpy as np
+
+    values = np.asarray(values, np.float64)
+    if np.isnan(values).any():
+        return f"nan ({int(np.isnan(values).sum())} runs)"
+    return f"{values.mean():.{digits}f} ± {values.std():.{digits}f}"

@@ -32,7 +32,6 @@ and a later invocation with the same settings reuses it; ``--fresh`` reruns.
 
 import argparse
 import dataclasses
-import json
 import multiprocessing
 import os
 import sys
@@ -49,7 +48,8 @@ import ganzoo  # noqa: E402
 from ganzoo.callbacks.mode_coverage import PACGAN_NUM_SAMPLES, mixture_coverage  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _results import machine, write_section  # noqa: E402
+import _results  # noqa: E402
+from _results import machine, mean_std, write_section  # noqa: E402
 
 DATASETS = ("ring8", "grid25")
 VARIANTS = (
@@ -191,43 +191,17 @@ def run_one(dataset, variant, seed, config):
 RUNS_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mode_collapse_runs.json")
 
 
-def _run_key(dataset, variant, seed):
-    return f"{dataset}/{variant}/seed{seed}"
-
-
 def load_runs(path, config):
     """Recorded runs made with exactly ``config``, keyed (dataset, variant, seed)."""
-    if not os.path.exists(path):
-        return {}
-    with open(path) as f:
-        records = json.load(f)
-    settings = json.loads(json.dumps(dataclasses.asdict(config)))  # tuples as lists, as stored
-    # A field added later (r1_gamma) is absent from older records, whose
-    # variants do not read it: it takes its default there.
-    defaults = json.loads(json.dumps(dataclasses.asdict(Config())))
-    return {
-        (r["dataset"], r["variant"], r["seed"]): r["result"]
-        for r in records.values()
-        if {**defaults, **r["config"]} == settings
-    }
+    return _results.load_runs(path, config, ("dataset", "variant", "seed"))
 
 
 def record_run(path, dataset, variant, seed, config, result):
     """Adds one run to the runs file (atomically: a kill leaves the old file)."""
-    records = {}
-    if os.path.exists(path):
-        with open(path) as f:
-            records = json.load(f)
-    records[_run_key(dataset, variant, seed)] = {
-        "dataset": dataset, "variant": variant, "seed": seed,
-        "config": dataclasses.asdict(config),
-        "result": {k: int(v) if k == "modes" else float(v) for k, v in result.items()},
-        "recorded": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-    }
-    records = dict(sorted(records.items()))
-    with open(path + ".tmp", "w") as f:
-        json.dump(records, f, indent=1)
-    os.replace(path + ".tmp", path)
+    _results.record_run(
+        path, {"dataset": dataset, "variant": variant, "seed": seed}, config,
+        {k: int(v) if k == "modes" else float(v) for k, v in result.items()},
+    )
 
 
 def _run_job(job):
@@ -238,13 +212,6 @@ def _run_job(job):
         tf.config.threading.set_intra_op_parallelism_threads(1)
         tf.config.threading.set_inter_op_parallelism_threads(1)
     return (dataset, variant, seed), run_one(dataset, variant, seed, config)
-
-
-def _mean_std(values, digits):
-    values = np.asarray(values, np.float64)
-    if np.isnan(values).any():
-        return f"nan ({int(np.isnan(values).sum())} runs)"
-    return f"{values.mean():.{digits}f} ± {values.std():.{digits}f}"
 
 
 def table(results, datasets, variants, seeds, config):
@@ -261,9 +228,9 @@ def table(results, datasets, variants, seeds, config):
                 continue
             label = variant if len(runs) == len(seeds) else f"{variant} ({len(runs)} of {len(seeds)} seeds)"
             lines.append(
-                f"| {dataset} | {label} | {_mean_std([r['modes'] for r in runs], 1)} / {num_modes} "
-                f"| {_mean_std([r['high_quality'] for r in runs], 1)} "
-                f"| {_mean_std([r['reverse_kl'] for r in runs], 3)} "
+                f"| {dataset} | {label} | {mean_std([r['modes'] for r in runs], 1)} / {num_modes} "
+                f"| {mean_std([r['high_quality'] for r in runs], 1)} "
+                f"| {mean_std([r['reverse_kl'] for r in runs], 3)} "
                 f"| {np.mean([r['cpu_s'] for r in runs]):.0f} |"
             )
         name, modes, hq = PUBLISHED[dataset]
