@@ -50,12 +50,15 @@ flags.DEFINE_integer("batch_size", 64, "Global batch size of every trainer.")
 flags.DEFINE_integer("latent_dim", 128, "Size of z.")
 flags.DEFINE_integer("rounds", 9, "Interleaved measurement rounds.")
 flags.DEFINE_float("seconds", 1.5, "Target CPU seconds of one timed run.")
-flags.DEFINE_list("models", [], "Variants to time (default: all of ganzoo.models.MODELS).")
+flags.DEFINE_list("models", [], "Variants to time: ganzoo.models.MODELS names and the stabiliser rows of "
+                  "throughput_options.ROWS (default: all).")
 flags.DEFINE_bool("write", True, "Write the table into benchmarks/RESULTS.md.")
 flags.DEFINE_string("section", "train_throughput", "Section of benchmarks/RESULTS.md to write.")
 flags.DEFINE_enum("peer", "auto", ["auto", "torch", "none"],
                   "The PyTorch replica of VanillaGAN (benchmarks/torch_peer.py): auto runs it when torch is installed.")
 flags.DEFINE_integer("peer_threads", 0, "torch threads of the peer (0: every core this process may use).")
+flags.DEFINE_list("precisions", ["fp32", "bf16"], "Of fp32, bf16 (mixed_bfloat16: slow on CPUs without "
+                  "AVX512-BF16 or AMX, where oneDNN emulates it).")
 flags.DEFINE_bool("pipeline", True, "Also time fit on ganzoo.data's pipeline against an in-memory dataset.")
 
 IMAGE_SHAPE = (28, 28, 1)
@@ -80,6 +83,13 @@ def _clocks():
     return time.perf_counter(), time.process_time()
 
 
+def _precisions():
+    unknown = set(FLAGS.precisions) - set(PRECISIONS)
+    if unknown or not FLAGS.precisions:
+        raise app.UsageError(f"--precisions must be some of {list(PRECISIONS)}; got {FLAGS.precisions}")
+    return [(p, PRECISIONS[p]) for p in PRECISIONS if p in FLAGS.precisions]
+
+
 def _fit_runner(gan, dataset):
     import keras
 
@@ -98,8 +108,9 @@ def _fit_runner(gan, dataset):
     return run
 
 
-def _plain_runner(gan, dataset, batch_size):
-    """The hand-written loop, on ``gan``'s nets (a copy of the ganzoo one's)."""
+def _plain_runner(gan, dataset, batch_size, terms):
+    """The hand-written loop, on ``gan``'s nets (a copy of the ganzoo one's),
+    with ``terms`` (`throughput_options.PlainTerms`) written out by hand."""
     import tensorflow as tf
 
     generator, discriminator = gan.generator, gan.discriminator
@@ -114,16 +125,16 @@ def _plain_runner(gan, dataset, batch_size):
         for _ in range(gan.d_steps):
             fake = generator(noise.normal(shape), training=True)
             with tf.GradientTape() as tape:
-                real_logits, fake_logits = gan.discriminate(real, fake, training=True)
+                real_logits, fake_logits, input_tape = terms.d_logits(gan, real, fake)
                 d_loss = gan.discriminator_loss(real_logits, fake_logits)
-                terms = gan.discriminator_regularizers(real, fake, real_logits, fake_logits, None)
-                for term in terms.values():
+                d_loss += terms.r1(input_tape, real_logits, real, d_optimizer)
+                for term in gan.discriminator_regularizers(real, fake, real_logits, fake_logits, None).values():
                     d_loss += term
             variables = discriminator.trainable_variables
             d_optimizer.apply(tape.gradient(d_loss, variables), variables)
             gan.after_discriminator_step()
         with tf.GradientTape() as tape:
-            g_loss, _ = gan.generator_objective(real, generator(noise.normal(shape), training=True))
+            g_loss, _ = gan.generator_objective(real, terms.augment(generator(noise.normal(shape), training=True)))
         variables = generator.trainable_variables
         g_optimizer.apply(tape.gradient(g_loss, variables), variables)
         return d_loss, g_loss
@@ -139,9 +150,16 @@ def _plain_runner(gan, dataset, batch_size):
     return run
 
 
-def _twin_gans(cls, policy, latent_dim):
-    """Two GANs of class ``cls`` with the same weights, built under ``policy``."""
+def _twin_gans(name, policy, latent_dim):
+    """ganzoo's GAN of row ``name`` and its plain twin (the hand-written
+    options off), with the same weights, built under ``policy``."""
     import keras
+
+    import ganzoo
+    from throughput_options import model_and_options
+
+    model, options, twin_options = model_and_options(name)
+    cls = ganzoo.models.get(model)
 
     keras.mixed_precision.set_global_policy(policy)
     try:
@@ -149,7 +167,8 @@ def _twin_gans(cls, policy, latent_dim):
         twin_nets = cls.build_networks(IMAGE_SHAPE, latent_dim)
         for net, twin in zip(nets, twin_nets):
             twin.set_weights(net.get_weights())
-        gans = [cls(generator=g, discriminator=d, latent_dim=latent_dim, seed=0) for g, d in (nets, twin_nets)]
+        gans = [cls(generator=g, discriminator=d, latent_dim=latent_dim, seed=0, **kw)
+                for (g, d), kw in ((nets, options), (twin_nets, twin_options))]
     finally:
         keras.mixed_precision.set_global_policy("float32")
     gans[0].compile()
@@ -176,19 +195,6 @@ def _in_memory(images, batch_size):
     return dataset.repeat().with_options(options)
 
 
-def _median(values):
-    import numpy as np
-
-    return float(np.median(values))
-
-
-def _paired(a, b, cpu=False):
-    """Median over rounds of a[i] / b[i] (img/s, or img per CPU-second)."""
-    if cpu:
-        return _median([x / y for x, y in zip(a.img_cpu_s, b.img_cpu_s)])
-    return _median([x / y for x, y in zip(a.img_s, b.img_s)])
-
-
 def _torch_run(gan, images, batch_size, precision, directory):
     """The PyTorch replica of ``gan``'s nets and step, in its own process."""
     import torch_peer_driver as driver
@@ -204,18 +210,19 @@ def _torch_run(gan, images, batch_size, precision, directory):
 
 def build_runs(names, batch_size, latent_dim, peer=False, pipeline=True, directory=None):
     """``(runs, peers)``: the timed runs, and the torch `Peer`s to close."""
-    import ganzoo
+    from throughput_options import PlainTerms, model_and_options
+
     from ganzoo import data
 
     images = _images()
     in_memory = _in_memory(images, batch_size)
     runs, peers = [], []
     for name in names:
-        cls = ganzoo.models.get(name)
-        for precision, policy in PRECISIONS.items():
-            ours, twin = _twin_gans(cls, policy, latent_dim)
+        for precision, policy in _precisions():
+            ours, twin = _twin_gans(name, policy, latent_dim)
             runs.append(Run(("ganzoo", name, precision), _fit_runner(ours, in_memory)))
-            runs.append(Run(("plain", name, precision), _plain_runner(twin, in_memory, batch_size)))
+            terms = PlainTerms(model_and_options(name)[1])
+            runs.append(Run(("plain", name, precision), _plain_runner(twin, in_memory, batch_size, terms)))
             if peer and name == "vanilla":
                 run, process = _torch_run(ours, images, batch_size, precision, directory)
                 runs.append(run)
@@ -223,9 +230,9 @@ def build_runs(names, batch_size, latent_dim, peer=False, pipeline=True, directo
     if not pipeline:
         return runs, peers
     pipeline = data.load("fashion_mnist", batch_size=batch_size, seed=0, repeat=True)
-    for precision, policy in PRECISIONS.items():
+    for precision, policy in _precisions():
         for kind, dataset in (("pipeline", pipeline), ("in_memory", in_memory)):
-            gan, _ = _twin_gans(ganzoo.models.get("vanilla"), policy, latent_dim)
+            gan, _ = _twin_gans("vanilla", policy, latent_dim)
             runs.append(Run((kind, "vanilla", precision), _fit_runner(gan, dataset)))
     return runs, peers
 
@@ -247,85 +254,6 @@ def measure(runs, rounds, seconds, batch_size, log=print):
         log(f"round {r + 1}/{rounds} done, load average {os.getloadavg()[0]:.1f}")
 
 
-def table(runs, names):
-    by_key = {run.key: run for run in runs}
-    lines = [
-        "| variant | precision | ganzoo img/s | plain img/s | ganzoo/plain | ganzoo/plain (CPU time) "
-        "| bf16/fp32 | bf16/fp32 (CPU time) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    summary = {}
-    for name in names:
-        for precision in PRECISIONS:
-            ours, plain = by_key[("ganzoo", name, precision)], by_key[("plain", name, precision)]
-            ratio, cpu_ratio = _paired(ours, plain), _paired(ours, plain, cpu=True)
-            summary[f"{name}/{precision}/ganzoo_over_plain"] = [ratio, cpu_ratio]
-            cells = [name, precision, f"{_median(ours.img_s):.0f}", f"{_median(plain.img_s):.0f}",
-                     f"{ratio:.3f}", f"{cpu_ratio:.3f}"]
-            if precision == "bf16":
-                fp32 = by_key[("ganzoo", name, "fp32")]
-                speedup, cpu_speedup = _paired(ours, fp32), _paired(ours, fp32, cpu=True)
-                summary[f"{name}/bf16_over_fp32"] = [speedup, cpu_speedup]
-                cells += [f"{speedup:.2f}", f"{cpu_speedup:.2f}"]
-            lines.append("| " + " | ".join(cells + [""] * (8 - len(cells))) + " |")
-    if ("torch", "vanilla", "fp32") in by_key:
-        lines += [
-            "",
-            "| VanillaGAN | precision | ganzoo img/s | plain img/s | PyTorch img/s | ganzoo/PyTorch "
-            "| ganzoo/PyTorch (CPU time) | plain/PyTorch | PyTorch bf16/fp32 |",
-            "|---|---|---:|---:|---:|---:|---:|---:|---:|",
-        ]
-    for precision in PRECISIONS if ("torch", "vanilla", "fp32") in by_key else ():
-        ours, plain, peer = (by_key[(kind, "vanilla", precision)] for kind in ("ganzoo", "plain", "torch"))
-        ratio, cpu_ratio = _paired(ours, peer), _paired(ours, peer, cpu=True)
-        summary[f"vanilla/{precision}/ganzoo_over_torch"] = [ratio, cpu_ratio]
-        speedup = f"{_paired(peer, by_key[('torch', 'vanilla', 'fp32')]):.2f}" if precision == "bf16" else ""
-        lines.append(
-            f"| `fit` / `tf.function` / torch | {precision} | {_median(ours.img_s):.0f} | {_median(plain.img_s):.0f} "
-            f"| {_median(peer.img_s):.0f} | {ratio:.3f} | {cpu_ratio:.3f} | {_paired(plain, peer):.3f} | {speedup} |"
-        )
-    if ("pipeline", "vanilla", "fp32") in by_key:
-        lines += [
-            "",
-            "| VanillaGAN `fit` on | precision | pipeline img/s | in-memory img/s "
-            "| pipeline/in-memory | pipeline/in-memory (CPU time) |",
-            "|---|---|---:|---:|---:|---:|",
-        ]
-    for precision in PRECISIONS if ("pipeline", "vanilla", "fp32") in by_key else ():
-        pipe, mem = by_key[("pipeline", "vanilla", precision)], by_key[("in_memory", "vanilla", precision)]
-        ratio, cpu_ratio = _paired(pipe, mem), _paired(pipe, mem, cpu=True)
-        summary[f"pipeline_over_in_memory/{precision}"] = [ratio, cpu_ratio]
-        lines.append(
-            f"| `ganzoo.data.load(\"fashion_mnist\")` vs an in-memory tensor | {precision} "
-            f"| {_median(pipe.img_s):.0f} | {_median(mem.img_s):.0f} | {ratio:.3f} | {cpu_ratio:.3f} |"
-        )
-    return "\n".join(lines), summary
-
-
-def verdict(summary):
-    """One line per target: how many of its ratios meet it, by each clock."""
-    targets = (
-        ("ganzoo/plain ≥ 0.97", "ganzoo_over_plain", 0.97),
-        ("bf16/fp32 ≥ 1.2", "bf16_over_fp32", 1.2),
-        ("pipeline/in-memory ≥ 0.97", "pipeline_over_in_memory", 0.97),
-        ("ganzoo/PyTorch ≥ 1.15 in fp32", "fp32/ganzoo_over_torch", 1.15),
-        ("ganzoo/PyTorch ≥ 1.0 in bf16", "bf16/ganzoo_over_torch", 1.0),
-    )
-    lines = []
-    for label, tag, threshold in targets:
-        pairs = [(key, v) for key, v in summary.items() if tag in key]
-        if not pairs:
-            continue
-        wall = sum(v[0] >= threshold for _, v in pairs)
-        cpu = sum(v[1] >= threshold for _, v in pairs)
-        worst = min(pairs, key=lambda kv: kv[1][1])
-        lines.append(
-            f"- {label}: met by {cpu}/{len(pairs)} in CPU time (lowest {worst[1][1]:.3f}, "
-            f"{worst[0]}), by {wall}/{len(pairs)} in wall-clock time."
-        )
-    return "\n".join(lines)
-
-
 def main(argv):
     del argv
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -334,10 +262,12 @@ def main(argv):
 
     import ganzoo
     from _results import cpu_flags, machine, write_section
+    from throughput_report import table, verdict
 
+    import throughput_options
     import torch_peer_driver
 
-    names = FLAGS.models or sorted(ganzoo.models.MODELS)
+    names = FLAGS.models or sorted(ganzoo.models.MODELS) + list(throughput_options.ROWS)
     if FLAGS.peer == "torch" and not torch_peer_driver.available():
         raise app.UsageError("--peer=torch needs torch installed (pip install torch; a CPU wheel does)")
     peer = FLAGS.peer != "none" and "vanilla" in names and torch_peer_driver.available()
@@ -356,7 +286,7 @@ def main(argv):
     command = "python benchmarks/train_throughput.py " + " ".join(
         f"--{k}={FLAGS[k].value if k != 'models' else ','.join(FLAGS[k].value)}"
         for k in ("batch_size", "latent_dim", "rounds", "seconds", "peer", "peer_threads", "pipeline", "section")
-    ) + (f" --models={','.join(FLAGS.models)}" if FLAGS.models else "")
+    ) + f" --precisions={','.join(FLAGS.precisions)}" + (f" --models={','.join(FLAGS.models)}" if FLAGS.models else "")
     checks = "; ".join(f"{c['float64'][0]:.1e} (float32: torch {c['float32'][0]:.1e}, TensorFlow "
                        f"{c['tensorflow_float32'][0]:.1e})" for c in (p.check for p in peers))
     body = "\n".join(
