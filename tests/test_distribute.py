@@ -212,6 +212,33 @@ def test_set_mixed_precision_picks_the_policy_for_the_device():
         keras.mixed_precision.set_global_policy("float32")
 
 
+def test_cpu_bfloat16_support_is_read_from_the_cpu_flags(tmp_path):
+    from ganzoo import distribute
+
+    avx2 = tmp_path / "avx2"
+    avx2.write_text("model name\t: AMD EPYC\nflags\t\t: fpu sse2 avx2 fma\n")
+    bf16 = tmp_path / "bf16"
+    bf16.write_text("flags\t\t: fpu avx2 avx512f avx512_bf16\n")
+    assert not distribute.cpu_has_bfloat16(str(avx2))
+    assert distribute.cpu_has_bfloat16(str(bf16))
+    assert distribute.cpu_has_bfloat16(str(tmp_path / "missing"))  # not Linux: no claim
+
+
+def test_mixed_bfloat16_warns_on_a_cpu_that_emulates_it(monkeypatch):
+    import keras
+    import tensorflow as tf
+    from ganzoo import distribute
+
+    if tf.config.list_physical_devices("GPU"):
+        pytest.skip("a GPU gets mixed_float16")
+    monkeypatch.setattr(distribute, "cpu_has_bfloat16", lambda: False)
+    try:
+        with pytest.warns(UserWarning, match="emulates bfloat16"):
+            distribute.set_mixed_precision(True)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+
 def test_get_strategy_names_and_errors():
     import tensorflow as tf
     from ganzoo import distribute
