@@ -190,7 +190,7 @@ def main(argv=None):
     results = {job: recorded[job] for job in jobs if job in recorded}
     if results:
         print(f"Reusing {len(results)} runs recorded in {args.runs_file} with these settings (--fresh reruns them)")
-    total = len(jobs) if not args.report_only else len(results)
+    total = len(jobs)
 
     def _report():
         return report(results, sizes, seeds, config, command.strip(), len(results), total)
