@@ -151,7 +151,7 @@ def measure(kind, **kwargs):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def report(train_rows, eval_rows, baseline, peak, command, seconds):
+def report(train_rows, eval_rows, baseline, peak, command, seconds, loads):
     from _results import machine
 
     gflops, how = peak
@@ -161,7 +161,8 @@ def report(train_rows, eval_rows, baseline, peak, command, seconds):
         f"Command: `{command}`. Machine: {machine()}. Each row is one fresh process; peak RSS is its "
         f"`ru_maxrss`, and importing ganzoo (TensorFlow, Keras) alone takes {baseline:.0f} MB. "
         f"Training: VanillaGAN's default DCGAN step, fp32, about {seconds:g} s timed after a warm-up. "
-        f"Peak: {gflops:.0f} GFLOP/s ({how}).",
+        f"Peak: {gflops:.0f} GFLOP/s ({how}). Load average (1 min) {loads[0]:.1f} before and "
+        f"{loads[1]:.1f} after the run.",
         "",
         "| image | batch | img/s | GFLOP per step | achieved GFLOP/s | of peak | peak RSS MB |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -197,6 +198,7 @@ def main(argv=None):
     if min(batches) < 2 or min(sizes) < 1 or (evals and min(evals) < 10) or args.seconds <= 0:
         raise ValueError(f"batch sizes ≥ 2, image sizes ≥ 1, eval samples ≥ 10 and seconds > 0; got {args}")
     settings = [(28, b) for b in batches] + [(s, 64) for s in sizes if (s, 64) not in [(28, b) for b in batches]]
+    load_before = os.getloadavg()[0]
     baseline = measure("baseline")["peak_rss_mb"]
     train_rows = []
     for size, batch in settings:
@@ -207,7 +209,8 @@ def main(argv=None):
         eval_rows.append((n, measure("eval", num_samples=n)))
         print(f"evaluate {n}: {eval_rows[-1][1]}", flush=True)
     command = "python benchmarks/cost_scaling.py " + " ".join(sys.argv[1:] if argv is None else argv)
-    text = report(train_rows, eval_rows, baseline, peak_gflops(), command.strip(), args.seconds)
+    loads = (load_before, os.getloadavg()[0])
+    text = report(train_rows, eval_rows, baseline, peak_gflops(), command.strip(), args.seconds, loads)
     print(text)
     if not args.no_write:
         from _results import write_section
