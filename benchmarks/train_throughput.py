@@ -294,7 +294,8 @@ def main(argv):
             "## Training throughput: `fit` vs a plain `tf.function` loop",
             "",
             f"Machine: {machine()}; CPU flags {cpu_flags()}; TensorFlow {tf.__version__}, "
-            f"Keras {keras.__version__}, no GPU. Load average (1 min) {load_before[0]:.1f} before "
+            f"Keras {keras.__version__}, TF_ENABLE_ONEDNN_OPTS {os.environ.get('TF_ENABLE_ONEDNN_OPTS', 'unset')}, "
+            f"no GPU. Load average (1 min) {load_before[0]:.1f} before "
             f"and {load_after[0]:.1f} after the {minutes:.0f}-minute run "
             "(other processes shared the CPU: absolute img/s are noisy, the paired ratios less so).",
             "",
