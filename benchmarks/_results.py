@@ -59,15 +59,22 @@ def machine():
     return f"{cpu}, {os.cpu_count()} CPU cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
-def cpu_flags():
-    """The CPU's vector and bf16 features that matter to these benchmarks."""
+def cpu_flag_set():
+    """The flags /proc/cpuinfo lists for the first CPU (empty where it cannot be read)."""
     try:
         with open("/proc/cpuinfo") as f:
-            flags_line = next(line for line in f if line.startswith("flags")).split()
+            return set(next(line for line in f if line.startswith("flags")).split())
     except (OSError, StopIteration):
+        return set()
+
+
+def cpu_flags():
+    """The CPU's vector and bf16 features that matter to these benchmarks."""
+    flags = cpu_flag_set()
+    if not flags:
         return "unknown"
     wanted = ("avx2", "avx512f", "avx512_bf16", "amx_bf16")
-    return ", ".join(flag for flag in wanted if flag in flags_line) or "no AVX2"
+    return ", ".join(flag for flag in wanted if flag in flags) or "no AVX2"
 
 
 def load_runs(path, config, fields):

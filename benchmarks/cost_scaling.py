@@ -78,11 +78,12 @@ def step_flops(generator, discriminator, batch_size):
 
 def peak_gflops():
     """``(peak GFLOP/s, how it was computed)`` from /proc/cpuinfo."""
+    from _results import cpu_flag_set
+
     with open("/proc/cpuinfo") as f:
-        info = f.read()
-    flags = next(line for line in info.splitlines() if line.startswith("flags")).split()
-    mhz = max(float(line.split(":")[1]) for line in info.splitlines() if line.startswith("cpu MHz"))
-    per_cycle = 64 if "avx512f" in flags else 32 if {"avx2", "fma"} <= set(flags) else 8
+        mhz = max(float(line.split(":")[1]) for line in f if line.startswith("cpu MHz"))
+    flags = cpu_flag_set()
+    per_cycle = 64 if "avx512f" in flags else 32 if {"avx2", "fma"} <= flags else 8
     cores = len(os.sched_getaffinity(0))
     return cores * mhz / 1000 * per_cycle, f"{cores} cores × {mhz / 1000:.2f} GHz × {per_cycle} FLOP/cycle"
 

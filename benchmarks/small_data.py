@@ -25,6 +25,7 @@ a later invocation with the same settings reuses it and ``--fresh`` reruns.
 
 import argparse
 import dataclasses
+import functools
 import os
 import sys
 import time
@@ -58,13 +59,19 @@ class Config:
     subset_seed: int = 1234  # the permutation the nested subsets are cut from
 
 
+@functools.lru_cache(maxsize=1)
+def train_arrays():
+    """Fashion-MNIST's training images (float32 in [-1, 1]) and labels, read once per process."""
+    examples, count = ganzoo.data.load_examples("fashion_mnist", "train", with_labels=True)
+    return tuple(t.numpy() for t in examples.batch(count).get_single_element())
+
+
 def subset(size, config):
     """``size`` training images, ``size/10`` of each class, as float32 in [-1, 1]."""
     if size % 10:
         raise ValueError(f"size must be a multiple of 10 (one tenth per class); got {size}")
-    examples, count = ganzoo.data.load_examples("fashion_mnist", "train", with_labels=True)
-    images, labels = (t.numpy() for t in examples.batch(count).get_single_element())
-    order = np.random.default_rng(config.subset_seed).permutation(count)
+    images, labels = train_arrays()
+    order = np.random.default_rng(config.subset_seed).permutation(len(images))
     chosen = np.concatenate([order[labels[order] == c][: size // 10] for c in range(10)])
     if len(chosen) != size:
         raise ValueError(f"Fashion-MNIST's train split has too few images of some class for {size}")
