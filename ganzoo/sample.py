@@ -113,11 +113,10 @@ def _saved_model_sampler(path, batch_size=250):
     (None, latent_dim) to ``{"images"}``; latent_dim is read from the signature."""
     import numpy as np
     import tensorflow as tf
-    import tensorflow_hub as hub
 
     from ganzoo import saving
 
-    loaded = saving.load_saved_model(path, loader=hub.load)
+    loaded = saving.load_saved_model(path)
     signatures = getattr(loaded, "signatures", {})
     if "serving_default" not in signatures:
         raise ValueError(f"The SavedModel {path!r} has no serving_default signature; got {sorted(signatures)}")

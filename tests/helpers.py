@@ -1,6 +1,10 @@
-"""Shared test helpers: tiny nets, a tiny fit, round trips."""
+"""Shared test helpers: tiny nets, a tiny fit, round trips, a loopback server."""
 
+import contextlib
+import functools
+import http.server
 import os
+import threading
 
 import keras
 import numpy as np
@@ -272,3 +276,22 @@ def mirrored_and_single_device_steps(model_name):
                             text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@contextlib.contextmanager
+def loopback_server(root):
+    """Serves the directory ``root`` over HTTP on 127.0.0.1; yields
+    ``(base_url, requests)``, the paths asked for so far."""
+    requests = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            requests.append(self.path)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", requests
+    finally:
+        server.shutdown()
+        server.server_close()

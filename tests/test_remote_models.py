@@ -1,21 +1,18 @@
 """Remote models: archives pinned by sha256, downloaded once through
 ``keras.utils.get_file`` from a loopback HTTP server, extracted safely."""
 
-import functools
-import http.server
 import io
 import json
 import os
 import subprocess
 import sys
 import tarfile
-import threading
 
 import numpy as np
 import pytest
 
 from ganzoo import remote, trust, zoo
-from helpers import tiny_zoo_model
+from helpers import loopback_server, tiny_zoo_model
 
 
 @pytest.fixture(scope="module")
@@ -23,18 +20,8 @@ def served(tmp_path_factory):
     """``(base_url, root, requests)``: an HTTP server on 127.0.0.1 serving
     ``root``, with the paths it was asked for."""
     root = tmp_path_factory.mktemp("served")
-    requests = []
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            requests.append(self.path)
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", root, requests
-    server.shutdown()
-    server.server_close()
+    with loopback_server(root) as (base, requests):
+        yield base, root, requests
 
 
 @pytest.fixture(scope="module")

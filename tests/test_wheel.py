@@ -3,7 +3,6 @@ the wheel from it, install the wheel into a fresh virtual environment and use
 every model from a directory outside the clone."""
 
 import functools
-import http.server
 import json
 import os
 import shutil
@@ -11,12 +10,12 @@ import subprocess
 import sys
 import sysconfig
 import tarfile
-import threading
 import zipfile
 
 import pytest
 
 from ganzoo import registry, remote
+from helpers import loopback_server
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # README.md states the wheel's size; it holds every zoo model and the classifier
@@ -108,17 +107,11 @@ def test_a_fresh_venv_uses_the_zoo_from_any_directory(built, tmp_path):
     served = tmp_path / "served"
     served.mkdir()
     sha256 = remote.write_archive(registry.shipped_dir("grid25_vanilla"), str(served / "grid25_vanilla.tar.gz"))
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/grid25_vanilla.tar.gz"
+    with loopback_server(served) as (base, _):
+        url = f"{base}/grid25_vanilla.tar.gz"
         run = functools.partial(subprocess.run, cwd=elsewhere, env=env, capture_output=True, text=True, timeout=600)
         done = run([python, "-c", SCRIPT, str(venv), url, sha256, json.dumps(registry.names("generator"))])
         assert done.returncode == 0 and "wheel ok" in done.stdout, done.stdout[-2000:] + done.stderr[-3000:]
-    finally:
-        server.shutdown()
-        server.server_close()
 
     # The CLIs, with the default (shipped) classifier.
     done = run([python, "-m", "ganzoo.evaluate", "--model=fashion_mnist_vanilla", "--metrics=is", "--num_samples=100",

@@ -167,11 +167,11 @@ def load_weights_from_saved_model(model, saved_model_dir):
 def test_accuracy(classifier_path, data_dir=None):
     """Top-1 accuracy of the exported model on the 10 000 test images."""
     import numpy as np
-    import tensorflow_hub as hub
 
     from ganzoo import data
+    from ganzoo.metrics.classifier import load_local_saved_model
 
-    loaded = hub.load(classifier_path)
+    loaded = load_local_saved_model(classifier_path)
     correct = total = 0
     test_ds = data.load(
         "fashion_mnist", split="test", batch_size=500, shuffle=False, with_labels=True,

@@ -8,9 +8,11 @@ metric takes ``classifier=``, one of
   Inception-v3, ``https://tfhub.dev/tensorflow/tfgan/eval/inception/1``,
   which takes 299×299×3 images in [-1, 1] and returns ``logits`` (N, 1008)
   and ``pool_3`` (N, 2048);
-* a local SavedModel directory, loaded by the very same ``hub.load`` (TF-Hub
-  caches downloaded modules as SavedModel directories; ``$TFHUB_CACHE_DIR``
-  chooses where);
+* a local SavedModel directory, loaded with ``tf.saved_model.load`` as
+  ``hub.load`` loads a resolved module (TF-Hub caches downloaded modules as
+  SavedModel directories; ``$TFHUB_CACHE_DIR`` chooses where). tensorflow_hub
+  is imported for URLs only: it needs setuptools' ``pkg_resources``, which
+  setuptools ≥ 81 dropped, so local classifiers keep working without it;
 * ``"fashion_mnist"``, the shipped classifier in
   ``saved_models/fashion_mnist_classifier`` (see `ganzoo.classifiers`);
 * a ``keras.Model`` returning ``{"logits", "pool_3"}``, ``[logits, pool_3]``
@@ -170,6 +172,22 @@ def load_classifier(handle=None, input_shape=None):
     )
 
 
+def _hub_load(handle):
+    import tensorflow_hub as hub
+
+    return hub.load(handle)
+
+
+def load_local_saved_model(path):
+    """What ``hub.load`` does with a module once resolved to ``path``, without
+    importing tensorflow_hub: ``tf.saved_model.load``, with no tags for a TF1
+    Hub-format module (one with a ``tfhub_module.pb``)."""
+    import tensorflow as tf
+
+    is_hub_v1 = os.path.exists(os.path.join(path, "tfhub_module.pb"))
+    return tf.saved_model.load(path, tags=[] if is_hub_v1 else None)
+
+
 def _has_single_input(model):
     try:
         return not isinstance(model.input_shape, list)
@@ -179,8 +197,6 @@ def _has_single_input(model):
 
 @functools.lru_cache(maxsize=8)
 def _load_path_or_url(handle, input_shape):
-    import tensorflow_hub as hub
-
     if handle == SHIPPED_NAME:
         handle = SHIPPED_CLASSIFIER
     is_url = urllib.parse.urlparse(handle).scheme in ("http", "https")
@@ -201,11 +217,12 @@ def _load_path_or_url(handle, input_shape):
                 f"(no network within {PROBE_TIMEOUT_S:g} s), and it is not in the TF-Hub "
                 f"cache {_hub_cache_dir()}. {_alternatives()}"
             )
+    load = _hub_load if is_url else load_local_saved_model
     try:
-        loaded = hub.load(handle)
+        loaded = load(handle)
     except Exception as error:  # hub raises many types: OSError, ValueError, HTTP errors
         raise ClassifierUnavailableError(
-            f"hub.load({handle!r}) failed: {type(error).__name__}: {error}. {_alternatives()}"
+            f"{load.__name__}({handle!r}) failed: {type(error).__name__}: {error}. {_alternatives()}"
         ) from error
     fn, signature_shape = _saved_model_callable(loaded, handle)
     if input_shape is None:

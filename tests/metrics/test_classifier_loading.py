@@ -1,7 +1,11 @@
-"""One loader for every classifier handle: SavedModel via hub.load, keras,
-callables, and a clear offline error for hub URLs."""
+"""One loader for every classifier handle: a hub URL via hub.load, a local
+SavedModel without tensorflow_hub, keras, callables, and a clear offline error
+for hub URLs."""
 
 import os
+import subprocess
+import sys
+import tarfile
 import time
 
 import numpy as np
@@ -11,7 +15,7 @@ import tensorflow_hub as hub
 
 from ganzoo import metrics
 from ganzoo.metrics import classifier as classifier_lib
-from helpers import random_images, tiny_classifier
+from helpers import loopback_server, random_images, tiny_classifier
 
 NUM_CLASSES, FEATURE_DIM = 10, 6
 
@@ -44,15 +48,15 @@ def save_tiny_saved_model(path):
     return numpy_outputs
 
 
-def test_saved_model_scores_through_hub_load(tmp_path, monkeypatch):
+def test_a_local_saved_model_scores_without_tensorflow_hub(tmp_path, monkeypatch):
     path = str(tmp_path / "classifier")
     numpy_outputs = save_tiny_saved_model(path)
-    calls = []
-    real_load = hub.load
-    monkeypatch.setattr(hub, "load", lambda handle, *a, **k: calls.append(handle) or real_load(handle, *a, **k))
 
+    def refuse(*args, **kwargs):
+        raise AssertionError("a local directory must not need tensorflow_hub")
+
+    monkeypatch.setattr(hub, "load", refuse)
     classifier = metrics.load_classifier(path)
-    assert calls == [path]  # the code path a TF-Hub URL takes, once resolved
     assert classifier.input_shape == (28, 28, 1)  # read from the signature
     real, fake = random_images(40, seed=1), random_images(40, seed=2) * 0.5
     expected_real, expected_fake = numpy_outputs(real), numpy_outputs(fake)
@@ -68,6 +72,40 @@ def test_saved_model_scores_through_hub_load(tmp_path, monkeypatch):
         expected_real["pool_3"], expected_fake["pool_3"], num_subsets=3, subset_size=20
     )
     np.testing.assert_allclose(kid, ref_kid, rtol=1e-3, atol=1e-7)
+
+
+def test_a_hub_url_downloads_through_hub_load_from_a_loopback_server(tmp_path, monkeypatch):
+    module = str(tmp_path / "module")
+    numpy_outputs = save_tiny_saved_model(module)
+    served = tmp_path / "served"
+    served.mkdir()
+    with tarfile.open(served / "tiny.tar.gz", "w:gz") as archive:
+        archive.add(module, arcname=".")
+    monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path / "hub_cache"))
+    calls = []
+    real_load = hub.load
+    monkeypatch.setattr(hub, "load", lambda handle, *a, **k: calls.append(handle) or real_load(handle, *a, **k))
+    with loopback_server(served) as (base, requests):
+        classifier = metrics.load_classifier(f"{base}/tiny.tar.gz")
+    assert calls == [f"{base}/tiny.tar.gz"] and [r.split("?")[0] for r in requests] == ["/tiny.tar.gz"]
+    images = random_images(8, seed=3)
+    expected = numpy_outputs(images)["logits"]
+    np.testing.assert_allclose(classifier(images)["logits"].numpy(), expected, rtol=1e-4, atol=1e-5)
+
+
+def test_the_shipped_classifier_loads_where_setuptools_has_no_pkg_resources():
+    # setuptools >= 81 has no pkg_resources, which tensorflow_hub imports; pip
+    # installs such a setuptools beside ganzoo when another package asks for it.
+    code = (
+        "import sys; sys.modules['pkg_resources'] = None\n"
+        "import numpy as np\n"
+        "from ganzoo import metrics\n"
+        "outputs = metrics.classify(np.zeros((3, 28, 28, 1), np.float32), 'fashion_mnist')\n"
+        "print(outputs['logits'].shape, 'tensorflow_hub' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split("\n")[-2] == "(3, 10) False"
 
 
 def test_signature_only_saved_model_is_called_through_its_signature(tmp_path):
