@@ -44,7 +44,7 @@ logits = d([images, labels])     # (batch, 1)
 import keras
 
 from ganzoo.architectures import normalization as norm
-from ganzoo.architectures.dcgan import FEATURES_LAYER, _plan
+from ganzoo.architectures.dcgan import FEATURES_LAYER, _plan, project_and_upsample
 
 CONDITIONINGS = ("concat", "projection", "auxiliary")
 
@@ -104,25 +104,13 @@ def conditional_dcgan_generator(
         A `keras.Model` with inputs ``[z (batch, latent_dim), labels (batch,)]``.
     """
     check_num_classes(num_classes)
-    start, steps = _plan(image_shape)
+    _plan(image_shape)
     normalization = norm.resolve(normalization, True)
-    filters = base_filters * 2 ** (steps - 1)
     z = keras.Input((latent_dim,), name="z")
     labels = label_input()
     embedded = keras.layers.Embedding(num_classes, embedding_dim, name="label_embedding")(labels)
     x = keras.layers.Concatenate(name="z_and_label")([z, embedded])
-    x = keras.layers.Dense(start * start * filters, use_bias=normalization is None, name="project")(x)
-    x = keras.layers.Reshape((start, start, filters))(x)
-    for i in range(steps):
-        if (layer := norm.layer(normalization, f"norm_{i}")) is not None:
-            x = layer(x)
-        x = keras.layers.ReLU(name=f"relu_{i}")(x)
-        last = i == steps - 1
-        x = keras.layers.Conv2DTranspose(
-            image_shape[-1] if last else filters // 2, 4, strides=2, padding="same",
-            use_bias=last or normalization is None, name=f"upsample_{i}",
-        )(x)
-        filters //= 2
+    x = project_and_upsample(x, image_shape, base_filters, normalization)
     images = keras.layers.Activation("tanh", dtype="float32", name="images")(x)
     return keras.Model([z, labels], images, name=name)
 

@@ -80,6 +80,31 @@ def _plan(image_shape):
     )
 
 
+def project_and_upsample(x, image_shape, base_filters, normalization):
+    """The DCGAN generator's body, from its input vector to images before tanh:
+    dense → reshape to start×start → (norm, ReLU, 4×4 stride-2 transposed
+    conv)* up to ``image_shape``, halving the filters at each step."""
+    start, steps = _plan(image_shape)
+    filters = base_filters * 2 ** (steps - 1)
+    x = keras.layers.Dense(start * start * filters, use_bias=normalization is None, name="project")(x)
+    x = keras.layers.Reshape((start, start, filters))(x)
+    for i in range(steps):
+        if (layer := norm.layer(normalization, f"norm_{i}")) is not None:
+            x = layer(x)
+        x = keras.layers.ReLU(name=f"relu_{i}")(x)
+        last = i == steps - 1
+        x = keras.layers.Conv2DTranspose(
+            image_shape[-1] if last else filters // 2,
+            kernel_size=4,
+            strides=2,
+            padding="same",
+            use_bias=last or normalization is None,
+            name=f"upsample_{i}",
+        )(x)
+        filters //= 2
+    return x
+
+
 def dcgan_generator(
     image_shape=(28, 28, 1),
     latent_dim=128,
@@ -103,27 +128,11 @@ def dcgan_generator(
     Returns:
         A `keras.Model` from (batch, latent_dim) to images in [-1, 1].
     """
-    start, steps = _plan(image_shape)
+    _plan(image_shape)
     normalization = norm.resolve(normalization, batch_norm, generator=True)
-    filters = base_filters * 2 ** (steps - 1)
     z = keras.Input((latent_dim,), name="z")
     x = norm.add_reference_batch(normalization, z)
-    x = keras.layers.Dense(start * start * filters, use_bias=normalization is None, name="project")(x)
-    x = keras.layers.Reshape((start, start, filters))(x)
-    for i in range(steps):
-        if (layer := norm.layer(normalization, f"norm_{i}")) is not None:
-            x = layer(x)
-        x = keras.layers.ReLU(name=f"relu_{i}")(x)
-        last = i == steps - 1
-        x = keras.layers.Conv2DTranspose(
-            image_shape[-1] if last else filters // 2,
-            kernel_size=4,
-            strides=2,
-            padding="same",
-            use_bias=last or normalization is None,
-            name=f"upsample_{i}",
-        )(x)
-        filters //= 2
+    x = project_and_upsample(x, image_shape, base_filters, normalization)
     x = norm.drop_reference_batch(normalization, x)
     images = keras.layers.Activation("tanh", dtype="float32", name="images")(x)
     return keras.Model(z, images, name=name)
