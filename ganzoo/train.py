@@ -277,13 +277,20 @@ def _train_in(output_dir, f, model_args, strategy, extra_callbacks):
         "health": dict(health.problems) if health else None,  # {problem: message}; {} when healthy
         "wall_time_s": round(backup.wall_time_s(), 1),  # every process of a resumed run
         "machine": f"{platform.machine()} {os.cpu_count()} CPU cores, {platform.platform()}",
-        "command": "python -m ganzoo.train " + shlex.join(sys.argv[1:]),  # copy-paste runnable
+        "command": _command(),  # copy-paste runnable
         "flags": {name: FLAGS[name].value for name in FLAGS if FLAGS[name].present or name in _OWN_FLAGS},
         "settings": _settings(f, model_args),
     }
     _write_outputs(gan, output_dir, metrics, f, reference)
     shutil.rmtree(backup_dir, ignore_errors=True)  # every output is written: nothing left to resume
     return metrics
+
+
+def _command():
+    """The command line that reproduces this run, led by the TensorFlow settings
+    read from the environment that change its numbers (oneDNN's kernels)."""
+    settings = [f"{name}={os.environ[name]}" for name in ("TF_ENABLE_ONEDNN_OPTS",) if name in os.environ]
+    return shlex.join([*settings, "python", "-m", "ganzoo.train", *sys.argv[1:]])
 
 
 def _write_outputs(gan, output_dir, metrics, f, reference):

@@ -102,3 +102,17 @@ def test_a_published_conditional_run_gets_a_reproducible_conditional_evaluation(
     assert result["label_accuracy"] == pytest.approx(metrics["label_accuracy"], abs=1e-9)
     assert result["intra_class_fid"] == pytest.approx(metrics["intra_class_fid"], rel=0.01)
     assert (tmp_path / "classes.png").read_bytes() == (directory / "classes.png").read_bytes()
+
+
+def test_a_cards_training_command_names_the_onednn_setting_it_ran_with(monkeypatch):
+    # oneDNN's kernels change a run's numbers, so a card must say whether they were on.
+    from ganzoo import train
+    from ganzoo.publish import portable_command
+
+    monkeypatch.setattr(sys, "argv", ["train.py", "--model=vanilla", "--output_dir=/home/someone/v"])
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    assert train._command() == "python -m ganzoo.train --model=vanilla --output_dir=/home/someone/v"
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "1")
+    assert portable_command(train._command()) == (
+        "TF_ENABLE_ONEDNN_OPTS=1 python -m ganzoo.train --model=vanilla --output_dir=runs/v"
+    )
