@@ -43,10 +43,15 @@ from absl import app, flags
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 FLAGS = flags.FLAGS
-flags.DEFINE_integer("batch_size", 64, "Batch size.")
-flags.DEFINE_integer("steps", 20, "Profiled (and, apart, timed) steps.")
-flags.DEFINE_enum("child", None, ["tensorflow", "torch"], "Internal: profile one framework.")
-flags.DEFINE_string("setup", None, "Internal: torch_peer_driver setup file.")
+
+
+def define_flags():
+    """Defined only when run as a program, so that tests can import this module
+    beside ganzoo.train, whose flags share names with these."""
+    flags.DEFINE_integer("batch_size", 64, "Batch size.")
+    flags.DEFINE_integer("steps", 20, "Profiled (and, apart, timed) steps.")
+    flags.DEFINE_enum("child", None, ["tensorflow", "torch"], "Internal: profile one framework.")
+    flags.DEFINE_string("setup", None, "Internal: torch_peer_driver setup file.")
 
 CATEGORIES = ("convolution", "dense matmul", "batch norm", "optimizer", "other")
 TF_CONV = ("Conv2D", "_FusedConv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter", "_MklConv2D",
@@ -240,4 +245,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    define_flags()
     app.run(main)
