@@ -28,7 +28,7 @@ def test_a_published_run_loads_from_the_zoo_with_its_card(tmp_path, monkeypatch)
     directory = zoo_root / "tiny_ring"
     card = cards.verify(str(directory))  # every sha256 matches
     assert card["name"] == "tiny_ring" and card["variant"] == "VanillaGAN" and card["dataset"] == "ring8"
-    assert card["training"]["steps"] == 20 and card["training"]["command"].startswith("python -m ganzoo.train")
+    assert card["training"]["steps"] == 20 and "python -m ganzoo.train " in card["training"]["command"]
     assert set(card["files"]) >= {"generator/saved_model.pb", "samples.png", "gan.keras"}
     assert str(tmp_path) not in json.dumps(card)  # no path of this machine
     assert f"--output_dir=runs/{run_dir.name}" in card["training"]["command"]
