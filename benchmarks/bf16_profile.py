@@ -117,15 +117,12 @@ def _child_tensorflow(precision, batch_size):
 
 
 def _child_torch(precision, batch_size, path):
-    import numpy as np
     import torch
 
     import torch_peer
 
     torch.set_num_threads(len(os.sched_getaffinity(0)))
-    setup = np.load(path)
-    specs = json.loads(str(setup["specs"]))
-    weights = {k[2:]: setup[k] for k in setup.files if k.startswith("w/")}
+    _, specs, weights = torch_peer.read_setup(path)
     g_twin, d_twin = (torch_peer.build_net(specs[net], weights, net) for net in ("g", "d"))
     step = torch_peer.make_train_step(g_twin, d_twin, batch_size, 128, precision == "bf16")
     real = torch.rand(batch_size, 1, 28, 28) * 2 - 1

@@ -163,9 +163,7 @@ def _child_torch(setup, batch_size, steps):
     import torch_peer
 
     torch.set_num_threads(len(os.sched_getaffinity(0)))
-    data = np.load(setup)
-    specs = json.loads(str(data["specs"]))
-    weights = {k[2:]: data[k] for k in data.files if k.startswith("w/")}
+    data, specs, weights = torch_peer.read_setup(setup)
     g_twin, d_twin = (torch_peer.build_net(specs[net], weights, net) for net in ("g", "d"))
     step = torch_peer.make_train_step(g_twin, d_twin, batch_size, 128, False)
     real = torch.from_numpy(np.transpose(data["real"][:batch_size], (0, 3, 1, 2)).copy())

@@ -234,15 +234,21 @@ def _clocks():
     return time.perf_counter(), time.process_time()
 
 
+def read_setup(path):
+    """``(setup, specs, weights)`` of a `torch_peer_driver.write_setup` file:
+    its arrays, the nets' layer specs and their weights by name."""
+    setup = np.load(path)
+    weights = {k[2:]: setup[k] for k in setup.files if k.startswith("w/")}
+    return setup, json.loads(str(setup["specs"])), weights
+
+
 def serve(path, batch_size, precision, threads):
     """The peer process: checks the twin against the Keras values in
     ``path``, prints the check as one JSON line, then for every line "n" on
     stdin trains n steps and prints ``{"wall": s, "cpu": s}`` of all steps
     but the first (the timing convention of train_throughput.py)."""
     torch.set_num_threads(threads)
-    setup = np.load(path)
-    specs = json.loads(str(setup["specs"]))
-    weights = {k[2:]: setup[k] for k in setup.files if k.startswith("w/")}
+    setup, specs, weights = read_setup(path)
     reference = {k[4:]: setup[k] for k in setup.files if k.startswith("ref/")}
     check = {"values": len(reference), "torch": torch.__version__, "threads": torch.get_num_threads(),
              "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "unset")}
