@@ -7,9 +7,9 @@ benchmark's optional peer, never a dependency of ganzoo.
 **The nets** are translated layer by layer from the Keras nets
 (`torch_peer_driver.describe`, then `build_net`): Dense → Linear, Conv2D / Conv2DTranspose "same" →
 Conv2d / ConvTranspose2d with TensorFlow's (symmetric, for even sizes)
-padding, BatchNormalization(momentum m, epsilon) → BatchNorm(momentum 1 − m,
-same eps), ReLU, LeakyReLU, tanh. torch runs channels first (its default);
-the Dense kernels next to Reshape / Flatten are permuted, since Keras
+padding, BatchNormalization (or ganzoo's FusedBatchNormalization, the same
+function) with momentum m and epsilon → BatchNorm(momentum 1 − m, same eps),
+ReLU, LeakyReLU, tanh. torch runs channels first (its default); the Dense kernels next to Reshape / Flatten are permuted, since Keras
 flattens (h, w, c) and torch (c, h, w). Layers that a mixed-precision Keras
 net keeps in float32 (G's tanh, D's logit) run in float32 under autocast too.
 
@@ -89,6 +89,10 @@ def _padding(config, size):
     return total // 2
 
 
+# Keras' layer and ganzoo's fused one: the same function, the same torch twin.
+BATCH_NORMS = ("BatchNormalization", "FusedBatchNormalization")
+
+
 def _module(spec):
     """The torch module of one Keras layer spec; a loud error for any layer
     or option it does not translate."""
@@ -102,7 +106,7 @@ def _module(spec):
         return nn.Unflatten(1, (c, h, w))
     if kind == "Flatten":
         return nn.Flatten()
-    if kind == "BatchNormalization" and config["axis"] in (-1, len(shape)) and config["center"] and config["scale"]:
+    if kind in BATCH_NORMS and config["axis"] in (-1, len(shape)) and config["center"] and config["scale"]:
         batch_norm = nn.BatchNorm2d if len(shape) == 3 else nn.BatchNorm1d
         return batch_norm(shape[-1], eps=config["epsilon"], momentum=1 - config["momentum"])
     if kind == "ReLU" and config["max_value"] is None and not config["negative_slope"] and not config["threshold"]:

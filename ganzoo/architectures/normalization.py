@@ -59,7 +59,11 @@ def drop_reference_batch(normalization, x):
 def layer(normalization, name):
     """A new normalization layer, or None."""
     if normalization == "batch":
-        return keras.layers.BatchNormalization(name=name)
+        # Keras' layer on TensorFlow's one-kernel batch norm in training
+        # (`benchmarks/fused_batch_norm.py`); the same function and weights.
+        from ganzoo.layers import FusedBatchNormalization
+
+        return FusedBatchNormalization(name=name)
     if normalization == "sync_batch":
         # Batch statistics over the global batch under tf.distribute.
         return keras.layers.BatchNormalization(synchronized=True, name=name)

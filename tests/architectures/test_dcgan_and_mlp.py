@@ -19,12 +19,12 @@ def test_batch_norm_switch_and_normalization_choices():
     def norm_layers(model):
         return [type(l).__name__ for l in model.layers if "Normalization" in type(l).__name__]
 
-    assert norm_layers(architectures.dcgan_generator()) == ["BatchNormalization"] * 2
+    assert norm_layers(architectures.dcgan_generator()) == ["FusedBatchNormalization"] * 2
     assert norm_layers(architectures.dcgan_generator(batch_norm=False)) == []
     assert norm_layers(architectures.dcgan_discriminator(normalization="layer")) == ["LayerNormalization"]
     assert norm_layers(architectures.dcgan_discriminator(normalization=None)) == []
     # The first D layer never has normalization (DCGAN's rule).
-    assert norm_layers(architectures.dcgan_discriminator()) == ["BatchNormalization"]
+    assert norm_layers(architectures.dcgan_discriminator()) == ["FusedBatchNormalization"]
     sync = architectures.dcgan_discriminator(normalization="sync_batch")
     assert any(getattr(l, "synchronized", False) for l in sync.layers)
     assert architectures.uses_batch_statistics(sync)

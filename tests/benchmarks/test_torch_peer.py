@@ -72,7 +72,7 @@ def test_the_twin_computes_the_keras_nets_values(float32_case):
 def test_the_check_catches_a_wrong_twin(float32_case, mistake):
     def mutate(g_specs, d_specs):
         if mistake == "batch_norm_epsilon":  # torch's default eps instead of Keras' 1e-3
-            next(s for s in g_specs if s["kind"] == "BatchNormalization")["config"]["epsilon"] = 1e-5
+            next(s for s in g_specs if s["kind"].endswith("BatchNormalization"))["config"]["epsilon"] = 1e-5
         else:  # D's logit weights not reordered from Keras' (h, w, c) to torch's (c, h, w)
             flatten = next(s for s in d_specs if s["kind"] == "Flatten")
             flatten["input_shape"] = [1, 1, int(np.prod(flatten["input_shape"]))]
