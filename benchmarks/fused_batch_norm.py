@@ -5,10 +5,11 @@ r"""What the fused batch-norm kernel buys the default DCGAN step (issue 22).
 
 `benchmarks/step_profile.md` found that Keras 3's `BatchNormalization`, built
 from separate moments and normalisation ops, takes 4× the op time of torch's
-one batch-norm kernel. This runs the default VanillaGAN step twice, on the
-same weights and in-memory batches: with Keras' layer, and with every batch
-norm of G and D replaced by `ganzoo.layers.FusedBatchNormalization`
-(TensorFlow's FusedBatchNormV3 kernel, the same function). Interleaved
+one batch-norm kernel. ganzoo's DCGAN nets now use
+`ganzoo.layers.FusedBatchNormalization` (TensorFlow's FusedBatchNormV3 kernel,
+the same function). This runs the default VanillaGAN step twice, on the same
+weights and in-memory batches: as built, and with every batch norm of G and D
+replaced by Keras' own layer. Interleaved
 rounds; the ratio is the median over rounds of fused img/s over Keras img/s,
 by wall clock and by this process's CPU time. Prints; writes nothing.
 """
@@ -23,15 +24,15 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from train_throughput import FLAGS, Run, _fit_runner, _images, _in_memory, measure  # noqa: E402
 
 
-def with_fused_batch_norm(model):
-    """A copy of functional ``model`` whose BatchNormalization layers are fused, same weights."""
+def with_keras_batch_norm(model):
+    """A copy of functional ``model`` with Keras' BatchNormalization for each fused one, same weights."""
     import keras
 
     from ganzoo.layers import FusedBatchNormalization
 
     def clone(layer):
-        if type(layer) is keras.layers.BatchNormalization:
-            return FusedBatchNormalization.from_config(layer.get_config())
+        if isinstance(layer, FusedBatchNormalization):
+            return keras.layers.BatchNormalization.from_config(layer.get_config())
         return layer.__class__.from_config(layer.get_config())
 
     copy = keras.models.clone_model(model, clone_function=clone)
@@ -48,7 +49,7 @@ def main(argv):
     data = _in_memory(_images(), FLAGS.batch_size)
     nets = ganzoo.VanillaGAN.build_networks((28, 28, 1), 128)
     runs = []
-    for name, convert in (("keras", lambda net: net), ("fused", with_fused_batch_norm)):
+    for name, convert in (("keras", with_keras_batch_norm), ("fused", lambda net: net)):
         generator, discriminator = ganzoo.VanillaGAN.build_networks((28, 28, 1), 128)
         for net, source in zip((generator, discriminator), nets):
             net.set_weights(source.get_weights())
