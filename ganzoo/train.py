@@ -289,7 +289,9 @@ def _train_in(output_dir, f, model_args, strategy, extra_callbacks):
 def _command():
     """The command line that reproduces this run, led by the TensorFlow settings
     read from the environment that change its numbers (oneDNN's kernels)."""
-    settings = [f"{name}={os.environ[name]}" for name in ("TF_ENABLE_ONEDNN_OPTS",) if name in os.environ]
+    from ganzoo import cpu_kernels
+
+    settings = [f"{name}={os.environ[name]}" for name in (cpu_kernels.VARIABLE,) if name in os.environ]
     return shlex.join([*settings, "python", "-m", "ganzoo.train", *sys.argv[1:]])
 
 

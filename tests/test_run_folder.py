@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from ganzoo import run_folder
+from ganzoo import cpu_kernels, run_folder
 from ganzoo.run_folder import RunFolderError
 
 # ------------------------------------------------------------------ the lock
@@ -171,7 +171,9 @@ train.train(flags.FLAGS, extra_callbacks=[BlockAt()])
 
 
 def start(*args):
-    return subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # The -c stand-in for a CLI run computes with the CLI's oneDNN setting.
+    return subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=cpu_kernels.cli_environment(os.environ))
 
 
 def wait_for(path, process, seconds=300):

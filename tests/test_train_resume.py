@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from absl import flags
 
-from ganzoo import train
+from ganzoo import cpu_kernels, train
 from ganzoo.callbacks import DivergenceError, GANBackup
 
 # 2-D data, 10 steps per epoch, 3 epochs; backups every 4 steps and at epoch ends.
@@ -48,8 +48,10 @@ train.train(flags.FLAGS, extra_callbacks=[BlockAt(int(step), marker)])
 
 
 def start(*args):
+    # The -c stand-in for a CLI run computes with the CLI's oneDNN setting.
     return subprocess.Popen(
-        [sys.executable, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        [sys.executable, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=cpu_kernels.cli_environment(os.environ),
     )
 
 
