@@ -60,6 +60,8 @@ def main(argv):
         runs.append(Run((name, "vanilla", "fp32"), _fit_runner(gan, data)))
     measure(runs, FLAGS.rounds, FLAGS.seconds, FLAGS.batch_size)
     keras_bn, fused = runs
+    for run in runs:
+        print(f"{run.key[0]} img/s by round: " + ", ".join(f"{x:.0f}" for x in run.img_s))
     onednn = os.environ.get("TF_ENABLE_ONEDNN_OPTS", "unset")
     print(f"batch {FLAGS.batch_size}, TF_ENABLE_ONEDNN_OPTS={onednn}: Keras batch norm "
           f"{_median(keras_bn.img_s):.0f} img/s, fused {_median(fused.img_s):.0f} img/s; fused / Keras = "
