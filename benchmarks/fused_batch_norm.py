@@ -20,8 +20,6 @@ import sys
 from absl import app
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-# Its --batch_size, --rounds and --seconds flags, runners and timing loop.
-from train_throughput import FLAGS, Run, _fit_runner, _images, _in_memory, measure  # noqa: E402
 
 
 def with_keras_batch_norm(model):
@@ -43,6 +41,9 @@ def with_keras_batch_norm(model):
 def main(argv):
     del argv
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # Its --batch_size, --rounds and --seconds flags, runners and timing loop.
+    from train_throughput import FLAGS, Run, _fit_runner, _images, _in_memory, measure
+
     import ganzoo
     from throughput_report import _median, _paired
 
@@ -70,4 +71,8 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    # Imported here, not at the top, so that a test can import this module beside
+    # ganzoo.train without train_throughput's flags colliding with its --batch_size.
+    import train_throughput  # noqa: F401  (defines the flags before app.run parses them)
+
     app.run(main)
