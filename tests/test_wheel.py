@@ -19,8 +19,9 @@ from helpers import loopback_server
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # README.md states the wheel's size; it holds every zoo model and the classifier
-# (40.6 MB with eight models; three older generators store their weights twice,
-# see ganzoo.export, and shrink by about 3.7 MB each when re-published).
+# (41.2 MB with eight models; two older generators store their weights twice,
+# see ganzoo.export, and shrink by about 3.7 MB each when re-published, while
+# their gan.keras adds about 4.4 MB).
 MAX_WHEEL_BYTES = 45_000_000
 
 SCRIPT = r"""
