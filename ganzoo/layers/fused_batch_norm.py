@@ -10,8 +10,9 @@ with one gradient kernel; Keras 2 used it (``fused=True``), Keras 3 does not.
 `FusedBatchNormalization` is `keras.layers.BatchNormalization` with that
 kernel in training mode, for the case the kernel covers: a rank-4 channels-last
 input (NHWC) computed in float32 (float16/bfloat16 inputs are upcast, as the
-parent does), no mask, no renormalisation, not synchronised. Everything else
-(inference, other ranks, float64, masks) is the parent's code. It computes the same
+parent does), epsilon ≥ 1.001e-5 (older releases' floor), no mask, no
+renormalisation, not synchronised. Everything else (inference, other ranks,
+float64, a smaller epsilon, masks) is the parent's code. It computes the same
 function:
 
     y = γ · (x − μ_B) / sqrt(σ²_B + ε) + β,   σ²_B = mean((x − μ_B)²)
@@ -31,6 +32,10 @@ On another backend it is the parent layer.
 """
 
 import keras
+
+# The smallest epsilon that `tf.compat.v1.nn.fused_batch_norm` used as given in
+# older TensorFlow releases, which raised a smaller one to it (2.21 does not).
+FUSED_MIN_EPSILON = 1.001e-5
 
 
 @keras.saving.register_keras_serializable(package="ganzoo")
@@ -57,6 +62,8 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
             and self.axis in (3, -1)
             # The kernel takes float16/bfloat16/float32; float64 stays unfused.
             and keras.backend.result_type(inputs.dtype, "float32") == "float32"
+            # Older fused_batch_norm raised a smaller epsilon to this floor; keep the user's.
+            and self.epsilon >= FUSED_MIN_EPSILON
         )
 
     def call(self, inputs, training=None, mask=None):

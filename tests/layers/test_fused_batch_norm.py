@@ -72,6 +72,13 @@ def test_cases_the_kernel_does_not_cover_use_keras_code():
         np.testing.assert_allclose(fused(x, training=True), keras_bn(x, training=True), atol=1e-5)
 
 
+def test_an_epsilon_under_the_kernels_floor_is_kept():
+    """Older fused_batch_norm raised epsilon 1e-7 to 1.001e-5, which would dominate a variance of 1e-6."""
+    x = (1e-3 * np.random.default_rng(7).normal(size=(8, 3, 3, 4))).astype("float32")
+    keras_bn, fused = _pair(x.shape, epsilon=1e-7)
+    np.testing.assert_allclose(fused(x, training=True), keras_bn(x, training=True), rtol=1e-3, atol=1e-3)
+
+
 def test_uses_the_fused_kernel_when_training():
     layer = FusedBatchNormalization()
     step = tf.function(lambda x: layer(x, training=True))
