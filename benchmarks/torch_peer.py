@@ -9,8 +9,9 @@ benchmark's optional peer, never a dependency of ganzoo.
 Conv2d / ConvTranspose2d with TensorFlow's (symmetric, for even sizes)
 padding, BatchNormalization (or ganzoo's FusedBatchNormalization, the same
 function) with momentum m and epsilon → BatchNorm(momentum 1 − m, same eps),
-ReLU, LeakyReLU, tanh. torch runs channels first (its default); the Dense kernels next to Reshape / Flatten are permuted, since Keras
-flattens (h, w, c) and torch (c, h, w). Layers that a mixed-precision Keras
+ReLU, LeakyReLU, tanh. torch runs channels first (its default); the Dense
+kernels next to Reshape / Flatten are permuted, since Keras flattens
+(h, w, c) and torch (c, h, w). Layers that a mixed-precision Keras
 net keeps in float32 (G's tanh, D's logit) run in float32 under autocast too.
 
 **The step** is VanillaGAN's default (non-saturating loss, Goodfellow et al.

@@ -36,7 +36,5 @@ def cli_environment(environ):
 
 
 def apply_cli_default():
-    """Sets `cli_environment`'s default in this process's environment."""
-    value = cli_environment(os.environ).get(VARIABLE)
-    if value is not None:
-        os.environ.setdefault(VARIABLE, value)
+    """Gives this process's environment `cli_environment`'s default."""
+    os.environ.update(cli_environment(os.environ))
